@@ -1,0 +1,70 @@
+"""`flask --app wsgi ...` commands: thin wrappers over services, one commit each."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from callcenter.domain.clock import system_clock
+from callcenter.domain.errors import DomainError
+from callcenter.extensions import db
+from callcenter.models import User
+
+users_cli = AppGroup("users", help="Manage platform users.")
+
+
+def _now():
+    return (current_app.config.get("CLOCK") or system_clock)()
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_admin(email: str, password: str) -> None:
+    """Create a platform admin."""
+    from callcenter.services.auth import create_user
+
+    try:
+        user = create_user(db.session, email=email, password=password, role="admin",
+                           tenant_id=None, now=_now())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"admin {user.email} created (id {user.id})")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
+def demo(if_empty: bool) -> None:
+    """Seed a demo admin and a demo tenant with history; print how to sign in."""
+    from callcenter.services.demo import seed
+
+    creds_file = Path(current_app.instance_path) / "demo-credentials.txt"
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        if not if_empty:
+            raise click.ClickException("the database already has users")
+        if creds_file.exists():
+            click.echo(creds_file.read_text())
+        return
+    admin_pw, owner_pw = secrets.token_urlsafe(9), secrets.token_urlsafe(9)
+    result = seed(db.session, admin_password=admin_pw, owner_password=owner_pw, now=_now())
+    db.session.commit()
+    text = (f"Demo admin:  {result.admin_email} / {admin_pw}\n"
+            f"Demo tenant: {result.owner_email} / {owner_pw} ({result.tenant_name})\n")
+    creds_file.parent.mkdir(parents=True, exist_ok=True)
+    creds_file.write_text(text)
+    os.chmod(creds_file, 0o600)
+    click.echo(text)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the command groups."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo)

@@ -1,0 +1,76 @@
+"""Tenants (business customers) and their rate plans."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from callcenter.models.base import Base, utcnow
+
+TENANT_STATUSES = ("pending", "active", "past_due", "suspended", "terminated", "purged")
+
+
+class Tenant(Base):
+    """A business that prepays for calls and rents seats."""
+
+    __tablename__ = "tenants"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('pending','active','past_due','suspended','terminated','purged')",
+            name="status",
+        ),
+        sa.CheckConstraint("held_micros >= 0", name="held_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    account_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+    status_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Caches kept in step with the ledger and the holds by the ledger service alone.
+    balance_micros: Mapped[int] = mapped_column(default=0)
+    held_micros: Mapped[int] = mapped_column(default=0)
+    seat_price_monthly_micros: Mapped[int] = mapped_column(default=0)
+    billing_period_months: Mapped[int] = mapped_column(sa.Integer, default=1)
+    consent_required: Mapped[bool] = mapped_column(default=True)
+    script_required: Mapped[bool] = mapped_column(default=True)
+    calling_window: Mapped[dict | None] = mapped_column(sa.JSON)
+    low_balance_threshold_micros: Mapped[int] = mapped_column(default=0)
+    grace_days: Mapped[int] = mapped_column(sa.Integer, default=3)
+    caller_id: Mapped[str | None] = mapped_column(sa.String(32))
+    activated_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    rate_plans: Mapped[list[RatePlan]] = relationship(
+        back_populates="tenant", order_by="RatePlan.version"
+    )
+
+    @property
+    def available_micros(self) -> int:
+        """Balance not reserved by open holds."""
+        return self.balance_micros - self.held_micros
+
+
+class RatePlan(Base):
+    """One version of a tenant's call rates; calls keep the version they were rated with."""
+
+    __tablename__ = "rate_plans"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "version"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
+    version: Mapped[int] = mapped_column(sa.Integer)
+    default_per_minute_micros: Mapped[int]
+    initial_increment: Mapped[int] = mapped_column(sa.Integer, default=60)
+    subsequent_increment: Mapped[int] = mapped_column(sa.Integer, default=60)
+    connect_fee_micros: Mapped[int] = mapped_column(default=0)
+    # {"44": 120000, "4420": 90000}: E.164 digit prefix -> per-minute micros.
+    prefixes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tenant: Mapped[Tenant] = relationship(back_populates="rate_plans")

@@ -1,0 +1,204 @@
+"""Tenant lifecycle: creation with an owner, settings, suspension and resumption."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import available_timezones
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from callcenter.domain.errors import InvalidInput, InvalidState
+from callcenter.domain.money import normalize_currency, parse_amount
+from callcenter.domain.rating import Increment, parse_increment
+from callcenter.models import RatePlan, Tenant, User
+from callcenter.services import audit
+from callcenter.services.access import Actor, require_admin
+from callcenter.services.auth import check_password_rules, create_user, normalize_email
+
+_TIMEZONES = frozenset(available_timezones())
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    """Validated input for `create_tenant`."""
+
+    name: str
+    currency: str
+    timezone: str
+    owner_email: str
+    owner_password: str
+    rate_per_minute_micros: int
+    initial_increment: int
+    subsequent_increment: int
+    connect_fee_micros: int
+    seat_price_monthly_micros: int
+
+
+def increment_from(value: object) -> Increment:
+    """"60/60" -> Increment(60, 60), or InvalidInput naming the field."""
+    try:
+        return parse_increment(value if isinstance(value, str) else "")
+    except ValueError as exc:
+        raise InvalidInput(f"billing_increment: {exc}",
+                           details={"field": "billing_increment"}) from exc
+
+
+def _text(data: dict, field: str, max_len: int = 200) -> str:
+    value = data.get(field)
+    if not isinstance(value, str) or not value.strip() or len(value) > max_len:
+        raise InvalidInput(f"{field} is required (text up to {max_len} characters)",
+                           details={"field": field})
+    return value.strip()
+
+
+def validate_timezone(value: object) -> str:
+    """An IANA timezone name, or InvalidInput."""
+    if not isinstance(value, str) or value not in _TIMEZONES:
+        raise InvalidInput("timezone must be an IANA name such as \"Asia/Shanghai\"",
+                           details={"field": "timezone"})
+    return value
+
+
+def parse_new_tenant(data: dict) -> NewTenant:
+    """Validate the body of `POST /tenants` without touching the database."""
+    increment = increment_from(data.get("billing_increment", "60/60"))
+    connect_fee = data.get("connect_fee", "0")
+    return NewTenant(
+        name=_text(data, "name"),
+        currency=normalize_currency(data.get("currency")),
+        timezone=validate_timezone(data.get("timezone")),
+        owner_email=normalize_email(data.get("owner_email")),
+        owner_password=check_password_rules(data.get("owner_password"), "owner_password"),
+        rate_per_minute_micros=parse_amount(data.get("rate_per_minute"),
+                                            field="rate_per_minute", allow_zero=True),
+        initial_increment=increment.initial,
+        subsequent_increment=increment.subsequent,
+        connect_fee_micros=parse_amount(connect_fee, field="connect_fee", allow_zero=True),
+        seat_price_monthly_micros=parse_amount(data.get("seat_price_monthly"),
+                                               field="seat_price_monthly", allow_zero=True),
+    )
+
+
+def create_tenant(session: Session, actor: Actor, new: NewTenant, *, now: datetime) -> Tenant:
+    """Create a pending tenant, its owner and its first rate plan."""
+    require_admin(actor)
+    tenant = Tenant(name=new.name, currency=new.currency, timezone=new.timezone,
+                    status="pending", seat_price_monthly_micros=new.seat_price_monthly_micros,
+                    created_at=now, updated_at=now)
+    session.add(tenant)
+    session.flush()
+    tenant.account_code = f"T{tenant.id:06d}"
+    create_user(session, email=new.owner_email, password=new.owner_password, role="owner",
+                tenant_id=tenant.id, now=now)
+    session.add(RatePlan(tenant_id=tenant.id, version=1,
+                         default_per_minute_micros=new.rate_per_minute_micros,
+                         initial_increment=new.initial_increment,
+                         subsequent_increment=new.subsequent_increment,
+                         connect_fee_micros=new.connect_fee_micros, prefixes={},
+                         created_at=now))
+    session.flush()
+    audit.record(session, actor, "tenant.create", tenant_id=tenant.id, now=now,
+                 name=tenant.name, owner_email=new.owner_email.lower())
+    return tenant
+
+
+def _bool(data: dict, field: str) -> bool:
+    value = data[field]
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field} must be true or false", details={"field": field})
+    return value
+
+
+def update_settings(session: Session, actor: Actor, tenant: Tenant, data: dict, *,
+                    now: datetime) -> Tenant:
+    """Apply `PATCH /tenants/{id}`: only known fields, all validated before any change."""
+    require_admin(actor)
+    known = {"name", "consent_required", "script_required", "calling_window",
+             "low_balance_threshold", "grace_days", "caller_id", "timezone"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(unknown)}", details={"fields": unknown})
+    changes: dict[str, object] = {}
+    if "name" in data:
+        changes["name"] = _text(data, "name")
+    for flag in ("consent_required", "script_required"):
+        if flag in data:
+            changes[flag] = _bool(data, flag)
+    if "calling_window" in data:
+        if data["calling_window"] is not None and not isinstance(data["calling_window"], dict):
+            raise InvalidInput("calling_window must be an object of weekday intervals",
+                               details={"field": "calling_window"})
+        changes["calling_window"] = data["calling_window"]
+    if "low_balance_threshold" in data:
+        changes["low_balance_threshold_micros"] = parse_amount(
+            data["low_balance_threshold"], field="low_balance_threshold", allow_zero=True)
+    if "grace_days" in data:
+        days = data["grace_days"]
+        if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 90:
+            raise InvalidInput("grace_days must be a whole number from 0 to 90",
+                               details={"field": "grace_days"})
+        changes["grace_days"] = days
+    if "caller_id" in data:
+        changes["caller_id"] = _text(data, "caller_id", 32)
+    if "timezone" in data:
+        changes["timezone"] = validate_timezone(data["timezone"])
+    for field, value in changes.items():
+        setattr(tenant, field, value)
+    tenant.updated_at = now
+    audit.record(session, actor, "tenant.update", tenant_id=tenant.id, now=now,
+                 fields=sorted(changes))
+    return tenant
+
+
+def suspend(session: Session, actor: Actor, tenant: Tenant, reason: str, *,
+            now: datetime) -> Tenant:
+    """Suspend service by an admin decision, with a reason."""
+    require_admin(actor)
+    if tenant.status not in ("active", "past_due"):
+        raise InvalidState(f"a {tenant.status} tenant cannot be suspended")
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required", details={"field": "reason"})
+    previous = tenant.status
+    tenant.status, tenant.status_reason, tenant.updated_at = "suspended", reason.strip(), now
+    audit.record(session, actor, "tenant.suspend", tenant_id=tenant.id, now=now,
+                 reason=reason.strip(), previous=previous)
+    return tenant
+
+
+def resume(session: Session, actor: Actor, tenant: Tenant, reason: str, *,
+           now: datetime) -> Tenant:
+    """Lift a suspension, with a reason."""
+    require_admin(actor)
+    if tenant.status != "suspended":
+        raise InvalidState(f"a {tenant.status} tenant is not suspended")
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required", details={"field": "reason"})
+    tenant.status, tenant.status_reason, tenant.updated_at = "active", None, now
+    audit.record(session, actor, "tenant.resume", tenant_id=tenant.id, now=now,
+                 reason=reason.strip())
+    return tenant
+
+
+def list_tenants(session: Session, actor: Actor, *, q: str | None = None,
+                 status: str | None = None, limit: int = 100) -> list[Tenant]:
+    """Tenants the actor may see: all for admins (searchable), only its own otherwise."""
+    stmt = sa.select(Tenant).order_by(Tenant.id)
+    if not actor.is_admin:
+        stmt = stmt.where(Tenant.id == actor.tenant_id)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        owner_match = sa.select(User.tenant_id).where(sa.func.lower(User.email).like(like))
+        stmt = stmt.where(sa.or_(sa.func.lower(Tenant.name).like(like),
+                                 sa.func.lower(Tenant.account_code).like(like),
+                                 Tenant.id.in_(owner_match)))
+    if status:
+        stmt = stmt.where(Tenant.status == status)
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def current_rate_plan(session: Session, tenant_id: int) -> RatePlan | None:
+    """The rate plan in force: the highest version."""
+    return session.scalars(sa.select(RatePlan).where(RatePlan.tenant_id == tenant_id)
+                           .order_by(RatePlan.version.desc()).limit(1)).first()

@@ -1,0 +1,57 @@
+"""Money arriving: credits the ledger and opens a pending account in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
+from callcenter.models import Tenant
+from callcenter.services import audit, ledger
+from callcenter.services.access import Actor, require_admin
+from callcenter.services.ledger import Posting
+
+CLOSED_STATUSES = ("terminated", "purged")
+
+
+def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, now: datetime,
+                  reference: str | None = None, memo: str | None = None,
+                  actor_id: int | None = None) -> Posting:
+    """Credit a payment; the first one activates a pending tenant (the agreement)."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("tenant not found")
+    if tenant.status in CLOSED_STATUSES:
+        raise InvalidState(f"a {tenant.status} tenant cannot receive funds")
+    posting = ledger.post(session, tenant_id, kind="topup", amount=amount, key=key, now=now,
+                          reference=reference, memo=memo, actor_id=actor_id)
+    local_day = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    session.execute(
+        sa.update(Tenant)
+        .where(Tenant.id == tenant_id, Tenant.status == "pending")
+        .values(status="active", activated_on=local_day, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(tenant, ["status", "activated_on", "updated_at"])
+    return posting
+
+
+def record_bank_transfer(session: Session, actor: Actor, tenant: Tenant, amount: int,
+                         reference: object, *, now: datetime, memo: str | None = None
+                         ) -> Posting:
+    """An admin records a bank transfer; the bank's reference makes it idempotent."""
+    require_admin(actor)
+    if not isinstance(reference, str) or not reference.strip() or len(reference) > 100:
+        raise InvalidInput("reference (the bank's transfer reference) is required",
+                           details={"field": "reference"})
+    reference = reference.strip()
+    posting = receive_funds(session, tenant.id, amount, key=f"bank:{reference}", now=now,
+                            reference=reference, memo=memo or "Bank transfer",
+                            actor_id=actor.user_id)
+    if posting.created:
+        audit.record(session, actor, "topup.bank_transfer", tenant_id=tenant.id, now=now,
+                     amount_micros=amount, reference=reference)
+    return posting

@@ -1,0 +1,20 @@
+"""Flask adapters: parse the request, call a service, commit once, render."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register blueprints, the login loader and the error handlers."""
+    from callcenter.domain.money import format_amount
+    from callcenter.web import admin, api, auth, errors, portal, security
+
+    app.jinja_env.filters["money"] = format_amount
+
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(portal.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)

@@ -1,0 +1,106 @@
+"""Platform admin pages: tenant list with search, tenant page, manual top-up."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from callcenter.domain.errors import DomainError
+from callcenter.domain.money import parse_amount
+from callcenter.extensions import db
+from callcenter.models import TENANT_STATUSES
+from callcenter.services import audit, topups
+from callcenter.services import ledger as ledger_service
+from callcenter.services import tenants as tenant_service
+from callcenter.services.access import tenant_for
+from callcenter.web.context import actor, commit, now
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_required(view):
+    """Signed in as a platform admin, or 404 (admin pages do not announce themselves)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.role != "admin":
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.get("/tenants")
+@admin_required
+def tenants():
+    """All tenants, searchable by name, account code or owner email."""
+    q = request.args.get("q", "").strip()
+    status = request.args.get("status") or None
+    rows = tenant_service.list_tenants(db.session, actor(), q=q or None, status=status)
+    return render_template("admin/tenants.html", tenants=rows, q=q, status=status,
+                           statuses=TENANT_STATUSES)
+
+
+@bp.get("/tenants/<int:tenant_id>")
+@admin_required
+def tenant(tenant_id: int):
+    """One tenant: balances, settings, ledger, audit trail, top-up form."""
+    t = tenant_for(db.session, actor(), tenant_id)
+    return render_template(
+        "admin/tenant.html", tenant=t,
+        entries=ledger_service.entries(db.session, t.id, limit=50),
+        audit_rows=audit.for_tenant(db.session, t.id, limit=20),
+        plan=tenant_service.current_rate_plan(db.session, t.id),
+    )
+
+
+def _back(tenant_id: int):
+    return redirect(url_for("admin.tenant", tenant_id=tenant_id))
+
+
+@bp.post("/tenants/<int:tenant_id>/topups")
+@admin_required
+def topup(tenant_id: int):
+    """Record a bank transfer from the form."""
+    who = actor()
+    t = tenant_for(db.session, who, tenant_id)
+    try:
+        amount = parse_amount(request.form.get("amount", ""))
+        posting = topups.record_bank_transfer(db.session, who, t, amount,
+                                              request.form.get("reference"), now=now(),
+                                              memo=request.form.get("memo") or None)
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(tenant_id)
+    flash("Top-up recorded." if posting.created else "That transfer was already recorded.",
+          "success" if posting.created else "info")
+    return _back(tenant_id)
+
+
+@bp.post("/tenants/<int:tenant_id>/status")
+@admin_required
+def change_status(tenant_id: int):
+    """Suspend or resume with a reason."""
+    who = actor()
+    t = tenant_for(db.session, who, tenant_id)
+    action = request.form.get("action")
+    reason = request.form.get("reason", "")
+    try:
+        if action == "suspend":
+            tenant_service.suspend(db.session, who, t, reason, now=now())
+        elif action == "resume":
+            tenant_service.resume(db.session, who, t, reason, now=now())
+        else:
+            abort(400)
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(tenant_id)
+    flash(f"Tenant {action}ed." if action == "suspend" else "Tenant resumed.", "success")
+    return _back(tenant_id)

@@ -1,0 +1,97 @@
+"""Top-ups recorded by admins, and the ledger with cursor pagination."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import jsonify, request
+
+from callcenter.domain.errors import InvalidInput
+from callcenter.domain.money import parse_amount
+from callcenter.extensions import db
+from callcenter.services import ledger as ledger_service
+from callcenter.services import topups
+from callcenter.services.access import tenant_for
+from callcenter.web.api import bp, serialize
+from callcenter.web.context import actor, commit, json_body, now
+
+
+@bp.post("/tenants/<int:tenant_id>/topups")
+def create_topup(tenant_id: int):
+    """Record a bank transfer.
+    ---
+    post:
+      summary: Record a bank transfer (admin); idempotent on the bank's reference
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [amount, method, reference]
+              properties:
+                amount: {type: string, example: "100.00"}
+                method: {type: string, enum: [bank_transfer]}
+                reference: {type: string}
+      responses:
+        201: {description: credited}
+        200: {description: already recorded (same reference and amount)}
+        409: {description: reference already used with another amount}
+    """
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
+    data = json_body()
+    if data.get("method") != "bank_transfer":
+        raise InvalidInput('method must be "bank_transfer"', details={"field": "method"})
+    amount = parse_amount(data.get("amount"))
+    posting = topups.record_bank_transfer(db.session, who, tenant, amount,
+                                          data.get("reference"), now=now())
+    commit()
+    body = {"entry": serialize.ledger_entry(posting.entry, tenant.currency),
+            "tenant": serialize.tenant(tenant)}
+    return jsonify(body), 201 if posting.created else 200
+
+
+def _cursor() -> int | None:
+    raw = request.args.get("cursor")
+    if not raw:
+        return None
+    try:
+        value = base64.urlsafe_b64decode(raw.encode() + b"==").decode()
+    except (binascii.Error, UnicodeDecodeError):
+        value = ""
+    if not value.isdigit():
+        raise InvalidInput("cursor is not valid", details={"field": "cursor"})
+    return int(value)
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise InvalidInput("limit must be from 1 to 200", details={"field": "limit"})
+    return int(raw)
+
+
+@bp.get("/tenants/<int:tenant_id>/ledger")
+def list_ledger(tenant_id: int):
+    """Ledger entries.
+    ---
+    get:
+      summary: The tenant's ledger, newest first
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+        - {name: limit, in: query, schema: {type: integer, maximum: 200}}
+        - {name: cursor, in: query, schema: {type: string}}
+      responses:
+        200: {description: "{items, next_cursor}"}
+    """
+    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin", "owner"))
+    limit = _limit()
+    rows = ledger_service.entries(db.session, tenant.id, before_id=_cursor(), limit=limit + 1)
+    items, more = rows[:limit], len(rows) > limit
+    next_cursor = (base64.urlsafe_b64encode(str(items[-1].id).encode()).decode().rstrip("=")
+                   if more else None)
+    return jsonify({"items": [serialize.ledger_entry(e, tenant.currency) for e in items],
+                    "next_cursor": next_cursor})

@@ -1,0 +1,47 @@
+"""Request-scoped helpers: the clock, the acting user, the one commit per request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, g, request
+from flask_login import current_user
+
+from callcenter.domain.clock import system_clock
+from callcenter.domain.errors import InvalidInput, Unauthorized
+from callcenter.extensions import db
+from callcenter.services.access import Actor
+
+
+def now() -> datetime:
+    """The injected clock (tests) or the system clock."""
+    clock = current_app.config.get("CLOCK") or system_clock
+    return clock()
+
+
+def actor() -> Actor:
+    """The acting user: the API token's owner, or the signed-in page user."""
+    user = getattr(g, "api_user", None)
+    if user is None:
+        if not current_user.is_authenticated:
+            raise Unauthorized("sign in first")
+        user = current_user
+    return Actor(user_id=user.id, role=user.role, tenant_id=user.tenant_id)
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return data
+
+
+def commit() -> None:
+    """End the request's business transaction."""
+    db.session.commit()
+
+
+def client_ip() -> str:
+    """The client address as the first trusted proxy saw it."""
+    return request.remote_addr or "unknown"
