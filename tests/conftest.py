@@ -22,6 +22,14 @@ REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Cheap hashes in tests; the algorithm, not its cost, is what tests exercise."""
+    from callcenter.services import auth
+
+    auth.PASSWORD_METHOD = "pbkdf2:sha256:1000"
+
+
 def _pg_unavailable(reason: str) -> None:
     if REQUIRE_PG:
         pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}", pytrace=False)

@@ -188,6 +188,12 @@ FALSE_POSITIVE_TRAPS = [
     "周末一起来玩杀人游戏，第二杯深水炸弹半价。",
     "根据反洗钱规定，请您携带身份证原件办理。",
     "道德绑架不可取，海洋馆里有杀人鲸表演。",
+    "本店推出特色情侣套餐，彩色情人节当天入座即送玫瑰。",
+    "传统的填鸭式教育正在扼杀了你孩子的天赋。",
+    "柜台可教您辨别真假币，严禁代考替考，海关杜绝走私。",
+    "We can help you go back to your country for Spring Festival.",
+    "We split the country into four sales regions.",
+    "Not happy? We'll double your money back.",
     "We'll skill your team up; casi no hay problema.",
     "A hero in our community, and she's our heroine.",
     "A skilled killer whale show at the aquarium? No: an orca show.",
@@ -198,6 +204,11 @@ FALSE_POSITIVE_TRAPS = [
 @pytest.mark.parametrize("script", FALSE_POSITIVE_TRAPS)
 def test_words_that_merely_contain_a_term_do_not_count(screener, script):
     assert screener.scan(script) == []
+
+
+def test_warnings_against_a_forbidden_act_still_hit(screener):
+    # Negation is out of reach of a lexicon: only the allow list rescues common warning phrases.
+    assert categories_of(screener.scan("请不要参与买卖银行卡。")) == {"other_illegal"}
 
 
 def test_latin_terms_need_word_boundaries(screener):
