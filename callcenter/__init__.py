@@ -33,6 +33,8 @@ def register_config(app: Flask, test_config: dict | None) -> None:
     if hasattr(config_class, "validate"):
         config_class.validate()
     app.config.from_object(config_class)
+    if name != "test" and os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]  # read now, not at import
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
