@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -64,7 +65,33 @@ def demo(if_empty: bool) -> None:
     click.echo(text)
 
 
+billing_cli = AppGroup("billing", help="Seat rental billing.")
+
+
+@billing_cli.command("run")
+@click.option("--as-of", "as_of", default=None,
+              help="ISO 8601 moment to bill up to (default: now).")
+def billing_run(as_of: str | None) -> None:
+    """Renew seats in advance, record arrears, suspend after grace, charge late fees."""
+    from callcenter.services import billing
+    from callcenter.web.api.seats import parse_as_of
+
+    try:
+        moment = parse_as_of(as_of)
+    except DomainError as exc:
+        raise click.BadParameter(exc.message, param_hint="--as-of") from exc
+    now = _now()
+    report = billing.run(db.session, as_of=moment or now, now=now,
+                         commit=db.session.commit, rollback=db.session.rollback)
+    from callcenter.web.api.serialize import run_report
+
+    click.echo(json.dumps(run_report(report), indent=2))
+    if report.failed:
+        raise click.ClickException(f"{len(report.failed)} tenant(s) failed: {report.failed}")
+
+
 def init_app(app: Flask) -> None:
     """Attach the command groups."""
     app.cli.add_command(users_cli)
+    app.cli.add_command(billing_cli)
     app.cli.add_command(demo)

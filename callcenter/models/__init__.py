@@ -2,10 +2,11 @@
 
 from callcenter.models.base import Base, UTCDateTime, utcnow
 from callcenter.models.ledger import AuditLog, Hold, LedgerEntry
+from callcenter.models.seat import Arrear, Seat, SeatCharge
 from callcenter.models.tenant import TENANT_STATUSES, RatePlan, Tenant
 from callcenter.models.user import ApiToken, LoginAttempt, User
 
 __all__ = [
-    "ApiToken", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginAttempt", "RatePlan",
-    "TENANT_STATUSES", "Tenant", "UTCDateTime", "User", "utcnow",
+    "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginAttempt",
+    "RatePlan", "Seat", "SeatCharge", "TENANT_STATUSES", "Tenant", "UTCDateTime", "User", "utcnow",
 ]

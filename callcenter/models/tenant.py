@@ -43,6 +43,17 @@ class Tenant(Base):
     grace_days: Mapped[int] = mapped_column(sa.Integer, default=3)
     caller_id: Mapped[str | None] = mapped_column(sa.String(32))
     activated_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Seat rental cycle: periods are counted from the anchor; period_end is the next
+    # renewal date (exclusive end of the period billed last).
+    billing_anchor: Mapped[date | None] = mapped_column(sa.Date)
+    period_end: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    past_due_since: Mapped[date | None] = mapped_column(sa.Date)
+    suspended_on: Mapped[date | None] = mapped_column(sa.Date)
+    suspension_cause: Mapped[str | None] = mapped_column(sa.String(16))  # admin / unpaid
+    # Late fee per overdue day, in parts per million of the unpaid rent (5000 = 0.5 %).
+    late_fee_ppm_per_day: Mapped[int] = mapped_column(sa.Integer, default=0,
+                                                      server_default="0")
+    auto_terminate_after_days: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

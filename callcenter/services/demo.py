@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from callcenter.services import ledger, tenants, topups
+from callcenter.services import ledger, seats, tenants, topups
 from callcenter.services.access import Actor
 from callcenter.services.auth import create_user
 
@@ -38,6 +38,9 @@ def seed(session: Session, *, admin_password: str, owner_password: str,
                                 now=start + timedelta(hours=2))
     topups.record_bank_transfer(session, actor, tenant, 50_000_000, "DEMO-BANK-0002",
                                 now=start + timedelta(days=10))
+    seats.provision(session, actor, tenant, count=3, now=start + timedelta(days=1))
+    seats.provision(session, actor, tenant, label="Night shift",
+                    now=start + timedelta(days=12))
     ledger.post(session, tenant.id, kind="adjustment", amount=-1_500_000,
                 key="demo:goodwill-correction", now=start + timedelta(days=11),
                 memo="Correction of a duplicated transfer fee", actor_id=admin.id)

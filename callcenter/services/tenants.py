@@ -16,6 +16,7 @@ from callcenter.models import RatePlan, Tenant, User
 from callcenter.services import audit
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.auth import check_password_rules, create_user, normalize_email
+from callcenter.services.seats import local_date
 
 _TIMEZONES = frozenset(available_timezones())
 
@@ -34,6 +35,7 @@ class NewTenant:
     subsequent_increment: int
     connect_fee_micros: int
     seat_price_monthly_micros: int
+    billing_period_months: int
 
 
 def increment_from(value: object) -> Increment:
@@ -78,7 +80,25 @@ def parse_new_tenant(data: dict) -> NewTenant:
         connect_fee_micros=parse_amount(connect_fee, field="connect_fee", allow_zero=True),
         seat_price_monthly_micros=parse_amount(data.get("seat_price_monthly"),
                                                field="seat_price_monthly", allow_zero=True),
+        billing_period_months=_period_months(data.get("billing_period_months", 1)),
     )
+
+
+def _period_months(value: object) -> int:
+    if value not in (1, 3, 12) or isinstance(value, bool):
+        raise InvalidInput("billing_period_months must be 1, 3 or 12",
+                           details={"field": "billing_period_months"})
+    return value  # type: ignore[return-value]
+
+
+def _percent_ppm(value: object, field: str) -> int:
+    """A percentage string such as "0.5" as parts per million (5000)."""
+    micros = parse_amount(value, field=field, allow_zero=True)  # 6 decimals, a string
+    if micros > 100 * 1_000_000:
+        raise InvalidInput(f"{field} must be at most 100", details={"field": field})
+    if micros % 100:
+        raise InvalidInput(f"{field} takes at most 4 decimals", details={"field": field})
+    return micros // 100
 
 
 def create_tenant(session: Session, actor: Actor, new: NewTenant, *, now: datetime) -> Tenant:
@@ -86,6 +106,7 @@ def create_tenant(session: Session, actor: Actor, new: NewTenant, *, now: dateti
     require_admin(actor)
     tenant = Tenant(name=new.name, currency=new.currency, timezone=new.timezone,
                     status="pending", seat_price_monthly_micros=new.seat_price_monthly_micros,
+                    billing_period_months=new.billing_period_months,
                     created_at=now, updated_at=now)
     session.add(tenant)
     session.flush()
@@ -116,7 +137,9 @@ def update_settings(session: Session, actor: Actor, tenant: Tenant, data: dict, 
     """Apply `PATCH /tenants/{id}`: only known fields, all validated before any change."""
     require_admin(actor)
     known = {"name", "consent_required", "script_required", "calling_window",
-             "low_balance_threshold", "grace_days", "caller_id", "timezone"}
+             "low_balance_threshold", "grace_days", "caller_id", "timezone",
+             "seat_price_monthly", "billing_period_months", "late_fee_percent_per_day",
+             "auto_terminate_after_days"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidInput(f"unknown fields: {', '.join(unknown)}", details={"fields": unknown})
@@ -144,6 +167,26 @@ def update_settings(session: Session, actor: Actor, tenant: Tenant, data: dict, 
         changes["caller_id"] = _text(data, "caller_id", 32)
     if "timezone" in data:
         changes["timezone"] = validate_timezone(data["timezone"])
+    if "seat_price_monthly" in data:
+        changes["seat_price_monthly_micros"] = parse_amount(
+            data["seat_price_monthly"], field="seat_price_monthly", allow_zero=True)
+    if "billing_period_months" in data:
+        months = _period_months(data["billing_period_months"])
+        if months != tenant.billing_period_months and tenant.status != "pending":
+            # Periods are counted from the anchor with one length; a change mid-cycle
+            # would need a re-anchoring that is not built.
+            raise InvalidState("the billing period can only be changed before activation")
+        changes["billing_period_months"] = months
+    if "late_fee_percent_per_day" in data:
+        changes["late_fee_ppm_per_day"] = _percent_ppm(data["late_fee_percent_per_day"],
+                                                       "late_fee_percent_per_day")
+    if "auto_terminate_after_days" in data:
+        days = data["auto_terminate_after_days"]
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool)
+                                 or not 1 <= days <= 365):
+            raise InvalidInput("auto_terminate_after_days must be null or 1 to 365",
+                               details={"field": "auto_terminate_after_days"})
+        changes["auto_terminate_after_days"] = days
     for field, value in changes.items():
         setattr(tenant, field, value)
     tenant.updated_at = now
@@ -162,6 +205,7 @@ def suspend(session: Session, actor: Actor, tenant: Tenant, reason: str, *,
         raise InvalidInput("a reason is required", details={"field": "reason"})
     previous = tenant.status
     tenant.status, tenant.status_reason, tenant.updated_at = "suspended", reason.strip(), now
+    tenant.suspension_cause, tenant.suspended_on = "admin", local_date(tenant, now)
     audit.record(session, actor, "tenant.suspend", tenant_id=tenant.id, now=now,
                  reason=reason.strip(), previous=previous)
     return tenant
@@ -175,7 +219,10 @@ def resume(session: Session, actor: Actor, tenant: Tenant, reason: str, *,
         raise InvalidState(f"a {tenant.status} tenant is not suspended")
     if not reason or not reason.strip():
         raise InvalidInput("a reason is required", details={"field": "reason"})
-    tenant.status, tenant.status_reason, tenant.updated_at = "active", None, now
+    # Resuming with rent still unpaid goes back to past due, so the grace clock holds.
+    tenant.status = "past_due" if tenant.past_due_since else "active"
+    tenant.status_reason, tenant.updated_at = None, now
+    tenant.suspension_cause = tenant.suspended_on = None
     audit.record(session, actor, "tenant.resume", tenant_id=tenant.id, now=now,
                  reason=reason.strip())
     return tenant

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from callcenter.domain.billing_cycle import add_months
 from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
 from callcenter.models import Tenant
-from callcenter.services import audit, ledger
+from callcenter.services import arrears, audit, ledger
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.ledger import Posting
+from callcenter.services.seats import local_date
 
 CLOSED_STATUSES = ("terminated", "purged")
 
@@ -20,7 +20,8 @@ CLOSED_STATUSES = ("terminated", "purged")
 def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, now: datetime,
                   reference: str | None = None, memo: str | None = None,
                   actor_id: int | None = None) -> Posting:
-    """Credit a payment; the first one activates a pending tenant (the agreement)."""
+    """Credit a payment, then, in the same transaction: open a pending account (the
+    agreement: the account opens the day the money arrives) and pay arrears first."""
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound("tenant not found")
@@ -28,14 +29,15 @@ def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, no
         raise InvalidState(f"a {tenant.status} tenant cannot receive funds")
     posting = ledger.post(session, tenant_id, kind="topup", amount=amount, key=key, now=now,
                           reference=reference, memo=memo, actor_id=actor_id)
-    local_day = now.astimezone(ZoneInfo(tenant.timezone)).date()
-    session.execute(
-        sa.update(Tenant)
-        .where(Tenant.id == tenant_id, Tenant.status == "pending")
-        .values(status="active", activated_on=local_day, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(tenant, ["status", "activated_on", "updated_at"])
+    # The credit's UPDATE holds the tenant row lock until commit: what we read now is
+    # current and no concurrent payment can change it under us.
+    session.refresh(tenant)
+    if tenant.status == "pending":
+        day = local_date(tenant, now)
+        tenant.status, tenant.activated_on, tenant.updated_at = "active", day, now
+        tenant.billing_anchor = day
+        tenant.period_end = add_months(day, tenant.billing_period_months)
+    arrears.pay(session, tenant, now=now)
     return posting
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,8 +12,9 @@ from callcenter.domain.errors import DomainError
 from callcenter.domain.money import parse_amount
 from callcenter.extensions import db
 from callcenter.models import TENANT_STATUSES
-from callcenter.services import audit, topups
+from callcenter.services import audit, billing, topups
 from callcenter.services import ledger as ledger_service
+from callcenter.services import seats as seat_service
 from callcenter.services import tenants as tenant_service
 from callcenter.services.access import tenant_for
 from callcenter.web.context import actor, commit, now
@@ -54,6 +56,9 @@ def tenant(tenant_id: int):
         entries=ledger_service.entries(db.session, t.id, limit=50),
         audit_rows=audit.for_tenant(db.session, t.id, limit=20),
         plan=tenant_service.current_rate_plan(db.session, t.id),
+        seats=seat_service.list_seats(db.session, t.id),
+        billing=billing.summary(db.session, t),
+        request_key=uuid.uuid4().hex,  # a double-submitted form provisions once
     )
 
 
@@ -103,4 +108,38 @@ def change_status(tenant_id: int):
         flash(exc.message, "error")
         return _back(tenant_id)
     flash(f"Tenant {action}ed." if action == "suspend" else "Tenant resumed.", "success")
+    return _back(tenant_id)
+
+
+@bp.post("/tenants/<int:tenant_id>/seats")
+@admin_required
+def provision_seats(tenant_id: int):
+    """Provision seats from the form: a count, or one seat with a label."""
+    who = actor()
+    t = tenant_for(db.session, who, tenant_id)
+    label = request.form.get("label", "").strip()
+    count = request.form.get("count", "").strip()
+    try:
+        seats = seat_service.provision(
+            db.session, who, t, now=now(), label=label or None,
+            count=None if label else (int(count) if count.isdigit() else count or None),
+            request_key=request.form.get("request_key") or None)
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(tenant_id)
+    flash(f"{len(seats)} seat(s) provisioned.", "success")
+    return _back(tenant_id)
+
+
+@bp.post("/tenants/<int:tenant_id>/seats/<int:seat_id>/release")
+@admin_required
+def release_seat(tenant_id: int, seat_id: int):
+    """Release a seat; it stops working at once."""
+    who = actor()
+    t = tenant_for(db.session, who, tenant_id)
+    seat = seat_service.release(db.session, who, t, seat_id, now=now())
+    commit()
+    flash(f"{seat.label} released.", "success")
     return _back(tenant_id)

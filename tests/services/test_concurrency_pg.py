@@ -105,3 +105,40 @@ def test_concurrent_holds_never_exceed_available(pg_app, clock):
                                      .where(Hold.tenant_id == tid, Hold.state == "open"))
     assert granted == 16  # floor(5.00 / 0.30)
     assert held == open_sum == granted * 300_000 <= balance
+
+
+def test_four_concurrent_billing_runs_charge_each_seat_once(pg_app, clock):
+    from datetime import UTC, datetime
+
+    from callcenter.models import SeatCharge
+    from callcenter.services import billing, seats
+    from tests.factories import Factory
+
+    factory = Factory(pg_app, clock)
+    clock.now = datetime(2026, 1, 31, 12, tzinfo=UTC)
+    tenant_ids = [factory.tenant(timezone="UTC", balance="500.00", seat_price="10.00").id
+                  for _ in range(6)]
+    with pg_app.app_context():
+        for tid in tenant_ids:
+            seats.provision(db.session, factory.admin_actor(), db.session.get(Tenant, tid),
+                            now=clock(), count=3)
+        db.session.commit()
+    clock.now = datetime(2026, 2, 28, 1, tzinfo=UTC)
+
+    def run(_: int):
+        with pg_app.app_context():
+            return billing.run(db.session, as_of=clock(), now=clock(),
+                               commit=db.session.commit, rollback=db.session.rollback,
+                               batch_size=2)
+
+    reports = _run_threads(4, run)
+    assert sum(r.seats_charged for r in reports) == 18
+    assert all(not r.failed for r in reports)
+    with pg_app.app_context():
+        renewals = db.session.scalar(sa.select(sa.func.count(SeatCharge.id))
+                                     .where(SeatCharge.kind == "renewal"))
+        assert renewals == 18
+        for tid in tenant_ids:
+            t = db.session.get(Tenant, tid)
+            assert t.balance_micros == 500_000_000 - 2 * 30_000_000
+            assert ledger.ledger_sum(db.session, tid) == t.balance_micros

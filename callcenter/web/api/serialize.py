@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from callcenter.domain.money import format_amount
 from callcenter.extensions import db
-from callcenter.models import LedgerEntry, RatePlan, Tenant
+from callcenter.models import Arrear, LedgerEntry, RatePlan, Seat, Tenant
+from callcenter.services.billing import BillingSummary, RunReport
+from callcenter.services.seats import active_seat_count
 from callcenter.services.tenants import current_rate_plan
 
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _percent(ppm: int) -> str:
+    whole, frac = divmod(ppm, 10_000)
+    return f"{whole}.{frac:04d}".rstrip("0").rstrip(".") if frac else str(whole)
 
 
 def rate_plan(plan: RatePlan | None) -> dict | None:
@@ -27,15 +32,6 @@ def rate_plan(plan: RatePlan | None) -> dict | None:
     }
 
 
-def seat_count(tenant: Tenant) -> int:
-    """Active seats; the seats table arrives with seat rental."""
-    table = db.metadata.tables.get("seats")
-    if table is None:
-        return 0
-    return db.session.scalar(sa.select(sa.func.count()).select_from(table).where(
-        table.c.tenant_id == tenant.id, table.c.status == "active"))
-
-
 def tenant(t: Tenant) -> dict:
     return {
         "id": t.id,
@@ -48,7 +44,9 @@ def tenant(t: Tenant) -> dict:
         "balance": format_amount(t.balance_micros),
         "available": format_amount(t.available_micros),
         "held": format_amount(t.held_micros),
-        "seats": seat_count(t),
+        "seats": active_seat_count(db.session, t.id),
+        "billing_period_months": t.billing_period_months,
+        "next_renewal_on": _iso(t.period_end),
         "seat_price_monthly": format_amount(t.seat_price_monthly_micros),
         "activated_on": _iso(t.activated_on),
         "settings": {
@@ -58,6 +56,8 @@ def tenant(t: Tenant) -> dict:
             "low_balance_threshold": format_amount(t.low_balance_threshold_micros),
             "grace_days": t.grace_days,
             "caller_id": t.caller_id,
+            "late_fee_percent_per_day": _percent(t.late_fee_ppm_per_day),
+            "auto_terminate_after_days": t.auto_terminate_after_days,
         },
         "rate_plan": rate_plan(current_rate_plan(db.session, t.id)),
         "created_at": _iso(t.created_at),
@@ -74,4 +74,43 @@ def ledger_entry(e: LedgerEntry, currency: str) -> dict:
         "reference": e.reference,
         "memo": e.memo,
         "created_at": _iso(e.created_at),
+    }
+
+
+def seat(s: Seat) -> dict:
+    return {"id": s.id, "identity": s.identity, "label": s.label, "status": s.status,
+            "agent_user_id": s.agent_user_id, "provisioned_at": _iso(s.provisioned_at),
+            "released_at": _iso(s.released_at)}
+
+
+def arrear(a: Arrear, currency: str) -> dict:
+    return {"id": a.id, "kind": a.kind, "due_on": _iso(a.due_on),
+            "amount": format_amount(a.amount_micros), "currency": currency, "memo": a.memo}
+
+
+def billing(b: BillingSummary, currency: str) -> dict:
+    return {
+        "period_months": b.period_months, "active_seats": b.active_seats,
+        "next_renewal_on": _iso(b.next_renewal_on),
+        "next_renewal_amount": format_amount(b.next_renewal_micros),
+        "arrears": format_amount(b.arrears_micros),
+        "unpaid": [arrear(a, currency) for a in b.unpaid],
+        "past_due_since": _iso(b.past_due_since), "suspends_on": _iso(b.suspends_on),
+        "late_fee_per_day": format_amount(b.late_fee_per_day_micros),
+        "terminates_on": _iso(b.terminates_on), "currency": currency,
+    }
+
+
+def _by_currency(amounts) -> dict[str, str]:
+    return {cur: format_amount(v) for cur, v in sorted(amounts.items()) if v}
+
+
+def run_report(r: RunReport) -> dict:
+    return {
+        "as_of": _iso(r.as_of), "tenants_examined": r.tenants_examined,
+        "periods_renewed": r.periods_renewed, "seats_charged": r.seats_charged,
+        "charged": _by_currency(r.charged),
+        "arrears_recorded": _by_currency(r.arrears_recorded),
+        "late_fees": _by_currency(r.late_fees), "past_due": r.past_due,
+        "suspended": r.suspended, "terminated": r.terminated, "failed": r.failed,
     }

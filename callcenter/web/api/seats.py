@@ -1,0 +1,125 @@
+"""Seats and the billing run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import jsonify, request
+
+from callcenter.domain.errors import InvalidInput
+from callcenter.extensions import db
+from callcenter.services import billing
+from callcenter.services import seats as seat_service
+from callcenter.services.access import require_admin, tenant_for
+from callcenter.web.api import bp, serialize
+from callcenter.web.context import actor, commit, json_body, now
+
+
+@bp.post("/tenants/<int:tenant_id>/seats")
+def provision_seats(tenant_id: int):
+    """Provision seats.
+    ---
+    post:
+      summary: Provision seats (admin); the prorated rent is charged first
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+        - {name: Idempotency-Key, in: header, schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                count: {type: integer, minimum: 1, maximum: 100}
+                label: {type: string}
+      responses:
+        201: {description: "{items: [seat]} with identities"}
+        402: {description: available funds do not cover the prorated rent; nothing created}
+        409: {description: the tenant is not active}
+    """
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
+    data = json_body()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 100:
+        raise InvalidInput("Idempotency-Key must be 1 to 100 characters")
+    seats = seat_service.provision(db.session, who, tenant, now=now(), count=data.get("count"),
+                                   label=data.get("label"), request_key=key)
+    commit()
+    return jsonify({"items": [serialize.seat(s) for s in seats],
+                    "tenant": serialize.tenant(tenant)}), 201
+
+
+@bp.get("/tenants/<int:tenant_id>/seats")
+def list_seats(tenant_id: int):
+    """List seats.
+    ---
+    get:
+      summary: The tenant's seats with the billing position
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200: {description: "{items: [seat], billing}"}
+    """
+    tenant = tenant_for(db.session, actor(), tenant_id)
+    rows = seat_service.list_seats(db.session, tenant.id)
+    return jsonify({"items": [serialize.seat(s) for s in rows],
+                    "billing": serialize.billing(billing.summary(db.session, tenant),
+                                                 tenant.currency)})
+
+
+@bp.delete("/tenants/<int:tenant_id>/seats/<int:seat_id>")
+def release_seat(tenant_id: int, seat_id: int):
+    """Release a seat.
+    ---
+    delete:
+      summary: Release a seat (admin); it stops working at once, no refund
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+        - {name: seat_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200: {description: the released seat}
+        404: {description: no such seat for this tenant}
+    """
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
+    seat = seat_service.release(db.session, who, tenant, seat_id, now=now())
+    commit()
+    return jsonify(serialize.seat(seat))
+
+
+def parse_as_of(value: object) -> datetime | None:
+    """An ISO 8601 moment (a date means its start, UTC; no zone means UTC)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise InvalidInput("as_of must be an ISO 8601 date or time", details={"field": "as_of"})
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@bp.post("/billing/run")
+def billing_run():
+    """Run billing.
+    ---
+    post:
+      summary: Seat renewals, grace, suspension and late fees up to as_of (admin)
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {as_of: {type: string, format: date-time}}}
+      responses:
+        200: {description: the run's report}
+    """
+    who = actor()
+    require_admin(who)
+    data = request.get_json(silent=True) if request.data else {}
+    if not isinstance(data, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    moment = now()
+    report = billing.run(db.session, as_of=parse_as_of(data.get("as_of")) or moment,
+                         now=moment, commit=db.session.commit, rollback=db.session.rollback)
+    return jsonify(serialize.run_report(report))
