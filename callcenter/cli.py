@@ -90,8 +90,26 @@ def billing_run(as_of: str | None) -> None:
         raise click.ClickException(f"{len(report.failed)} tenant(s) failed: {report.failed}")
 
 
+calls_cli = AppGroup("calls", help="Calls and their holds.")
+
+
+@calls_cli.command("reconcile")
+def calls_reconcile() -> None:
+    """Settle holds whose completion report never came; list what needs an admin."""
+    from callcenter.services.reconcile import reconcile_holds
+    from callcenter.web.providers import twilio_lookup
+
+    report = reconcile_holds(db.session, now=_now(), lookup=twilio_lookup())
+    db.session.commit()
+    click.echo(json.dumps({"settled": report.settled, "left_open": report.left_open}))
+    if report.left_open:
+        click.echo(f"{len(report.left_open)} call(s) need an admin decision: "
+                   "see /admin/calls?status=authorized", err=True)
+
+
 def init_app(app: Flask) -> None:
     """Attach the command groups."""
     app.cli.add_command(users_cli)
     app.cli.add_command(billing_cli)
+    app.cli.add_command(calls_cli)
     app.cli.add_command(demo)

@@ -129,17 +129,23 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def app(database_url: str, clock):
+def app_config() -> dict:
+    """Extra configuration for the `app` fixture; a test module may override it."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, clock, app_config):
     """The app on one backend; tables are emptied after each test."""
-    app = _make_app(database_url, clock)
+    app = _make_app(database_url, clock, **app_config)
     yield app
     _teardown(app)
 
 
 @pytest.fixture
-def pg_app(pg_url: str, clock):
+def pg_app(pg_url: str, clock, app_config):
     """The app on PostgreSQL only: for concurrency and locking tests."""
-    app = _make_app(pg_url, clock)
+    app = _make_app(pg_url, clock, **app_config)
     yield app
     _teardown(app)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from callcenter.services import ledger, seats, tenants, topups
+from callcenter.services import calls, ledger, seats, tenants, topups
 from callcenter.services.access import Actor
 from callcenter.services.auth import create_user
 
@@ -38,10 +38,25 @@ def seed(session: Session, *, admin_password: str, owner_password: str,
                                 now=start + timedelta(hours=2))
     topups.record_bank_transfer(session, actor, tenant, 50_000_000, "DEMO-BANK-0002",
                                 now=start + timedelta(days=10))
-    seats.provision(session, actor, tenant, count=3, now=start + timedelta(days=1))
+    agents = seats.provision(session, actor, tenant, count=3, now=start + timedelta(days=1))
     seats.provision(session, actor, tenant, label="Night shift",
                     now=start + timedelta(days=12))
     ledger.post(session, tenant.id, kind="adjustment", amount=-1_500_000,
                 key="demo:goodwill-correction", now=start + timedelta(days=11),
                 memo="Correction of a duplicated transfer fee", actor_id=admin.id)
+    _demo_calls(session, agents[0].identity, start + timedelta(days=13))
     return DemoResult(admin.email, "owner@demo.example", tenant.name, tenant.id)
+
+
+def _demo_calls(session: Session, identity: str, when: datetime) -> None:
+    """A few finished calls and one refusal, through the real authorization path."""
+    outcomes = [("+12125550147", "completed", 184), ("+13105550199", "no-answer", 0),
+                ("+442079460123", "completed", 47), ("+12125550147", "busy", 0),
+                ("+15555", None, 0), ("+16175550110", "completed", 612)]
+    for i, (to, status, duration) in enumerate(outcomes):
+        at = when + timedelta(hours=i * 3)
+        decision = calls.authorize(session, seat_identity=identity, to=to, now=at,
+                                   provider="cdr", max_call_seconds=3600)
+        if decision.allowed and status:
+            calls.settle(session, decision.call, status=status, duration=duration,
+                         now=at + timedelta(seconds=duration + 20))

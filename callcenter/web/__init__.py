@@ -8,7 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register blueprints, the login loader and the error handlers."""
     from callcenter.domain.money import format_amount
-    from callcenter.web import admin, api, auth, errors, portal, security
+    from callcenter.web import admin, api, auth, calls_pages, errors, portal, security, webhooks
 
     app.jinja_env.filters["money"] = format_amount
 
@@ -17,4 +17,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(calls_pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(webhooks.bp)

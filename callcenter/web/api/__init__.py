@@ -31,4 +31,4 @@ def authenticate() -> None:
     g.api_user = user
 
 
-from callcenter.web.api import ledger, openapi, seats, tenants, tokens  # noqa: E402,F401
+from callcenter.web.api import calls, ledger, openapi, seats, tenants, tokens  # noqa: E402,F401

@@ -74,6 +74,18 @@ def _limit() -> int:
     return int(raw)
 
 
+def page_args() -> tuple[int | None, int]:
+    """(before_id, limit) from `cursor` and `limit`."""
+    return _cursor(), _limit()
+
+
+def next_cursor(rows: list, limit: int) -> str | None:
+    """The cursor of the page after `rows[:limit]`, if `rows` has more."""
+    if len(rows) <= limit:
+        return None
+    return base64.urlsafe_b64encode(str(rows[limit - 1].id).encode()).decode().rstrip("=")
+
+
 @bp.get("/tenants/<int:tenant_id>/ledger")
 def list_ledger(tenant_id: int):
     """Ledger entries.
@@ -88,10 +100,7 @@ def list_ledger(tenant_id: int):
         200: {description: "{items, next_cursor}"}
     """
     tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin", "owner"))
-    limit = _limit()
-    rows = ledger_service.entries(db.session, tenant.id, before_id=_cursor(), limit=limit + 1)
-    items, more = rows[:limit], len(rows) > limit
-    next_cursor = (base64.urlsafe_b64encode(str(items[-1].id).encode()).decode().rstrip("=")
-                   if more else None)
-    return jsonify({"items": [serialize.ledger_entry(e, tenant.currency) for e in items],
-                    "next_cursor": next_cursor})
+    before, limit = page_args()
+    rows = ledger_service.entries(db.session, tenant.id, before_id=before, limit=limit + 1)
+    return jsonify({"items": [serialize.ledger_entry(e, tenant.currency) for e in rows[:limit]],
+                    "next_cursor": next_cursor(rows, limit)})

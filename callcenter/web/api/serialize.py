@@ -114,3 +114,22 @@ def run_report(r: RunReport) -> dict:
         "late_fees": _by_currency(r.late_fees), "past_due": r.past_due,
         "suspended": r.suspended, "terminated": r.terminated, "failed": r.failed,
     }
+
+
+def call(c, currency: str) -> dict:
+    def money(value):
+        return None if value is None else format_amount(value)
+
+    return {
+        "id": c.id, "seat_id": c.seat_id, "to": c.callee, "status": c.status,
+        "reasons": list(c.reasons or []), "provider": c.provider,
+        "max_duration_seconds": c.max_duration_seconds,
+        "duration_seconds": c.duration_seconds, "billed_seconds": c.billed_seconds,
+        "rate_per_minute": money(c.rate_per_minute_micros), "rate_prefix": c.rate_prefix,
+        "billing_increment": (f"{c.initial_increment}/{c.subsequent_increment}"
+                              if c.initial_increment else None),
+        "connect_fee": money(c.connect_fee_micros), "charge": money(c.charge_micros),
+        "currency": currency, "over_limit": c.over_limit,
+        "created_at": _iso(c.created_at), "ended_at": _iso(c.ended_at),
+    }
+

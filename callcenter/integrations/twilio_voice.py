@@ -1,0 +1,73 @@
+"""Twilio: webhook signatures, TwiML answers, and the REST look-up used by reconcile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.http import HttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+TERMINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+
+
+def signature_valid(auth_token: str, url: str, params: dict, signature: str | None) -> bool:
+    """True if Twilio signed exactly this URL and these form parameters."""
+    if not signature:
+        return False
+    return RequestValidator(auth_token).validate(url, params, signature)
+
+
+def dial_twiml(to: str, *, time_limit: int, caller_id: str | None, status_url: str) -> str:
+    """Dial the callee for at most `time_limit` seconds; report the dialed leg's end."""
+    response = VoiceResponse()
+    dial = Dial(time_limit=time_limit, caller_id=caller_id) if caller_id \
+        else Dial(time_limit=time_limit)
+    dial.number(to, status_callback=status_url, status_callback_event="completed",
+                status_callback_method="POST")
+    response.append(dial)
+    return str(response)
+
+
+def reject_twiml() -> str:
+    """Refuse the call before it is placed."""
+    response = VoiceResponse()
+    response.reject()
+    return str(response)
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What Twilio knows about a finished call's dialed leg."""
+
+    status: str
+    duration_seconds: int
+
+
+class TwilioCalls:
+    """Looks up calls over Twilio's REST API; tests pass a fake `http_client`."""
+
+    def __init__(self, account_sid: str, auth_token: str,
+                 http_client: HttpClient | None = None) -> None:
+        self._client = Client(account_sid, auth_token, http_client=http_client)
+
+    def ended(self, parent_sid: str) -> CallFacts | None:
+        """The dialed leg's final status and duration; None if unknown or still running."""
+        try:
+            parent = self._client.calls(parent_sid).fetch()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        children = self._client.calls.list(parent_call_sid=parent_sid, limit=5)
+        if children:
+            leg = children[0]
+            if leg.status not in TERMINAL:
+                return None
+            return CallFacts(leg.status, int(leg.duration or 0))
+        if parent.status not in TERMINAL:
+            return None
+        # The agent hung up before the callee's leg was created: nothing was dialed.
+        return CallFacts("canceled" if parent.status == "completed" else parent.status, 0)

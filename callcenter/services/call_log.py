@@ -1,0 +1,105 @@
+"""Reading calls: filters, agent scoping, pages and CSV rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from callcenter.domain.errors import InvalidInput
+from callcenter.domain.money import format_amount
+from callcenter.models import CALL_STATUSES, Call, Seat
+from callcenter.services.access import Actor
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    """Validated filters of a call listing; dates are UTC calendar days, inclusive."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str | None = None
+    seat_id: int | None = None
+    number: str | None = None
+
+
+def parse_filter(args: dict) -> CallFilter:
+    """Query-string values -> CallFilter, or InvalidInput naming the field."""
+    def day(name: str) -> date | None:
+        value = args.get(name) or None
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise InvalidInput(f"{name} must be a date like 2026-03-01",
+                               details={"field": name}) from exc
+
+    status = args.get("status") or None
+    if status is not None and status not in CALL_STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(CALL_STATUSES)}",
+                           details={"field": "status"})
+    seat = args.get("seat_id") or None
+    if seat is not None and not str(seat).isdigit():
+        raise InvalidInput("seat_id must be a number", details={"field": "seat_id"})
+    number = (args.get("number") or "").strip() or None
+    return CallFilter(day("from"), day("to"), status, int(seat) if seat else None, number)
+
+
+def _scoped(actor: Actor, tenant_id: int, f: CallFilter):
+    stmt = sa.select(Call).where(Call.tenant_id == tenant_id)
+    if actor.role == "agent":
+        # Agents see the calls of the seats assigned to them, nothing else.
+        mine = sa.select(Seat.id).where(Seat.agent_user_id == actor.user_id)
+        stmt = stmt.where(Call.seat_id.in_(mine))
+    if f.date_from:
+        stmt = stmt.where(Call.created_at >= datetime.combine(f.date_from, time(), UTC))
+    if f.date_to:
+        end = datetime.combine(f.date_to + timedelta(days=1), time(), UTC)
+        stmt = stmt.where(Call.created_at < end)
+    if f.status:
+        stmt = stmt.where(Call.status == f.status)
+    if f.seat_id:
+        stmt = stmt.where(Call.seat_id == f.seat_id)
+    if f.number:
+        digits = "".join(ch for ch in f.number if ch.isdigit())
+        stmt = stmt.where(Call.callee.contains(digits or f.number, autoescape=True))
+    return stmt
+
+
+def calls(session: Session, actor: Actor, tenant_id: int, f: CallFilter, *,
+          before_id: int | None = None, limit: int = 50) -> list[Call]:
+    """A page of calls, newest first."""
+    stmt = _scoped(actor, tenant_id, f)
+    if before_id is not None:
+        stmt = stmt.where(Call.id < before_id)
+    return list(session.scalars(stmt.order_by(Call.id.desc()).limit(limit)))
+
+
+def iter_all(session: Session, actor: Actor, tenant_id: int, f: CallFilter,
+             batch: int = 1000):
+    """Every matching call, newest first, in bounded batches (for CSV export)."""
+    before = None
+    while rows := calls(session, actor, tenant_id, f, before_id=before, limit=batch):
+        yield from rows
+        before = rows[-1].id
+
+
+CSV_HEADER = ["id", "created_at", "seat_id", "callee", "status", "reasons", "duration_seconds",
+              "billed_seconds", "rate_per_minute", "charge", "over_limit"]
+
+
+def csv_row(c: Call) -> list[str]:
+    """One call as CSV cells; money as decimal strings."""
+    def text(value: int | None) -> str:
+        return "" if value is None else str(value)
+
+    def money(value: int | None) -> str:
+        return "" if value is None else format_amount(value)
+
+    return [str(c.id), c.created_at.isoformat(), text(c.seat_id), c.callee, c.status,
+            " ".join(c.reasons or []), text(c.duration_seconds), text(c.billed_seconds),
+            money(c.rate_per_minute_micros), money(c.charge_micros),
+            "yes" if c.over_limit else ""]
