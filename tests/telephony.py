@@ -52,15 +52,22 @@ def cdr_post(client, body: dict, *, at: datetime, secret: str = CDR_SECRET, raw:
 
 
 def seat_with_funds(factory, clock, *, balance: str = "10.00", rate: str = "0.60",
-                    increment: str = "60/60", seat_price: str = "0") -> tuple[int, str]:
-    """An active tenant (UTC) with one seat; returns (tenant id, seat identity)."""
-    clock.now = datetime(2026, 3, 2, 14, tzinfo=UTC)
+                    increment: str = "60/60", seat_price: str = "0",
+                    compliance: bool = False) -> tuple[int, str]:
+    """An active tenant (UTC) with one seat; returns (tenant id, seat identity).
+
+    The clock is set to 17:00 UTC on a Monday: inside 09:00-18:00 in London and in
+    California. `compliance=False` turns off the consent and script requirements so
+    billing tests need no lists.
+    """
+    clock.now = datetime(2026, 3, 2, 17, tzinfo=UTC)
     info = factory.tenant(timezone="UTC", balance=balance, rate=rate, increment=increment,
                           seat_price=seat_price)
     with factory.app.app_context():
         from callcenter.models import Tenant
 
         tenant = db.session.get(Tenant, info.id)
+        tenant.consent_required = tenant.script_required = compliance
         seat = seats.provision(db.session, factory.admin_actor(), tenant, now=clock(),
                                count=1)[0]
         db.session.commit()

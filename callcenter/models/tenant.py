@@ -38,7 +38,8 @@ class Tenant(Base):
     billing_period_months: Mapped[int] = mapped_column(sa.Integer, default=1)
     consent_required: Mapped[bool] = mapped_column(default=True)
     script_required: Mapped[bool] = mapped_column(default=True)
-    calling_window: Mapped[dict | None] = mapped_column(sa.JSON)
+    calling_window: Mapped[dict | None] = mapped_column(sa.JSON)  # None: 09:00-18:00 daily
+    no_calls_on_holidays: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     low_balance_threshold_micros: Mapped[int] = mapped_column(default=0)
     grace_days: Mapped[int] = mapped_column(sa.Integer, default=3)
     caller_id: Mapped[str | None] = mapped_column(sa.String(32))

@@ -90,7 +90,8 @@ def _grace_over(tenant: Tenant, now: datetime) -> bool:
 
 def authorize(session: Session, *, seat_identity: str, to: str, now: datetime, provider: str,
               max_call_seconds: int, provider_call_id: str | None = None,
-              scope_tenant_id: int | None = None) -> Authorization:
+              scope_tenant_id: int | None = None,
+              policy: compliance.CompliancePolicy = compliance.DEFAULT_POLICY) -> Authorization:
     """Decide, reserve the funds and record the call (refusals too, with reasons).
 
     A retried request with the same `provider_call_id` gets the original answer.
@@ -118,7 +119,7 @@ def authorize(session: Session, *, seat_identity: str, to: str, now: datetime, p
         callee = (to or "")[:64]
         reasons.append("invalid_number")
     if not reasons:
-        reasons += compliance.call_refusals(session, tenant, callee, now)
+        reasons += compliance.call_refusals(session, tenant, callee, now, policy)
     call = Call(tenant_id=tenant.id, seat_id=seat.id, provider=provider,
                 provider_call_id=provider_call_id, callee=callee, status="refused",
                 reasons=reasons, max_duration_seconds=0, created_at=now)

@@ -1,18 +1,100 @@
-"""Compliance decisions for a call: the seam call authorization asks before any money moves.
+"""Compliance decisions for a call, asked before any money moves.
 
-Calling hours, consent, do-not-call lists and approved scripts are checked here; until
-those rules are built (the compliance issue), every call passes.
+Calling hours in the callee's own time (every zone of the number must allow), public
+holidays when the tenant opts in, do-not-call lists (platform and tenant), consent and
+an approved script. The list checks are one round trip: this runs on the hot path.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from callcenter.models import Tenant
+from callcenter.domain.calling_hours import (
+    DEFAULT_SCHEDULE,
+    PLATFORM_CAP,
+    Schedule,
+    check_calling_hours,
+    effective_schedule,
+    parse_schedule,
+)
+from callcenter.domain.phone import InvalidNumber, normalize_number
+from callcenter.models import Consent, DncEntry, Script, Tenant
 
 
-def call_refusals(session: Session, tenant: Tenant, e164: str, at: datetime) -> list[str]:
+@dataclass(frozen=True)
+class CompliancePolicy:
+    """Platform settings: the hard cap on calling hours and the unknown-zone fallback."""
+
+    cap: Schedule = PLATFORM_CAP
+    unknown_zone_policy: str = "tenant_timezone"  # or "refuse"
+    max_zones: int = 5
+
+
+DEFAULT_POLICY = CompliancePolicy()
+
+
+@dataclass(frozen=True)
+class ComplianceDecision:
+    """Allowed or not, every reason why not, and the zones the callee's time was read in."""
+
+    allowed: bool
+    reasons: list[str]
+    callee_timezones: tuple[str, ...]
+
+
+def tenant_schedule(tenant: Tenant) -> Schedule:
+    """The tenant's weekly window; the agreement's 09:00-18:00 every day when unset."""
+    return parse_schedule(tenant.calling_window) if tenant.calling_window else DEFAULT_SCHEDULE
+
+
+def platform_key() -> str:
+    return "platform"
+
+
+def tenant_key(tenant_id: int) -> str:
+    return f"t{tenant_id}"
+
+
+def evaluate(session: Session, tenant: Tenant, e164: str, at: datetime,
+             policy: CompliancePolicy = DEFAULT_POLICY) -> ComplianceDecision:
+    """Every compliance rule for one call to `e164` at `at`."""
+    hours = check_calling_hours(
+        e164, at, effective_schedule(tenant_schedule(tenant), policy.cap),
+        tenant_timezone=tenant.timezone, max_zones=policy.max_zones,
+        unknown_zone_policy=policy.unknown_zone_policy,
+        no_calls_on_holidays=tenant.no_calls_on_holidays)
+    reasons = list(hours.reasons)
+    listed = sa.exists().where(DncEntry.number == e164,
+                               DncEntry.list_key.in_((platform_key(), tenant_key(tenant.id))))
+    consented = sa.exists().where(Consent.tenant_id == tenant.id, Consent.number == e164,
+                                  Consent.revoked_at.is_(None))
+    scripted = sa.exists().where(Script.tenant_id == tenant.id, Script.status == "approved")
+    on_dnc, has_consent, has_script = session.execute(
+        sa.select(listed, consented, scripted)).one()
+    if on_dnc:
+        reasons.append("do_not_call")  # even with consent
+    if tenant.consent_required and not has_consent:
+        reasons.append("no_consent")
+    if tenant.script_required and not has_script:
+        reasons.append("no_approved_script")
+    return ComplianceDecision(not reasons, reasons, hours.timezones)
+
+
+def check(session: Session, tenant: Tenant, to: str, at: datetime,
+          policy: CompliancePolicy = DEFAULT_POLICY) -> ComplianceDecision:
+    """The same decision a call would get, for any number and moment (campaign planning)."""
+    try:
+        e164 = normalize_number(to)
+    except InvalidNumber:
+        return ComplianceDecision(False, ["invalid_number"], ())
+    return evaluate(session, tenant, e164, at, policy)
+
+
+def call_refusals(session: Session, tenant: Tenant, e164: str, at: datetime,
+                  policy: CompliancePolicy = DEFAULT_POLICY) -> list[str]:
     """Contract reason codes refusing a call to `e164` at `at`; empty means allowed."""
-    return []
+    return evaluate(session, tenant, e164, at, policy).reasons

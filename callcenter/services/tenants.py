@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from callcenter.domain.calling_hours import parse_schedule, schedule_to_json
 from callcenter.domain.errors import InvalidInput, InvalidState
 from callcenter.domain.money import normalize_currency, parse_amount
 from callcenter.domain.rating import Increment, parse_increment
@@ -137,6 +138,7 @@ def update_settings(session: Session, actor: Actor, tenant: Tenant, data: dict, 
     """Apply `PATCH /tenants/{id}`: only known fields, all validated before any change."""
     require_admin(actor)
     known = {"name", "consent_required", "script_required", "calling_window",
+             "no_calls_on_holidays",
              "low_balance_threshold", "grace_days", "caller_id", "timezone",
              "seat_price_monthly", "billing_period_months", "late_fee_percent_per_day",
              "auto_terminate_after_days"}
@@ -150,10 +152,16 @@ def update_settings(session: Session, actor: Actor, tenant: Tenant, data: dict, 
         if flag in data:
             changes[flag] = _bool(data, flag)
     if "calling_window" in data:
-        if data["calling_window"] is not None and not isinstance(data["calling_window"], dict):
-            raise InvalidInput("calling_window must be an object of weekday intervals",
-                               details={"field": "calling_window"})
-        changes["calling_window"] = data["calling_window"]
+        window = data["calling_window"]
+        try:
+            # Stored as given; the platform cap narrows it when calls are checked.
+            changes["calling_window"] = (None if window is None
+                                         else schedule_to_json(parse_schedule(window)))
+        except ValueError as exc:
+            raise InvalidInput(f"calling_window: {exc}",
+                               details={"field": "calling_window"}) from exc
+    if "no_calls_on_holidays" in data:
+        changes["no_calls_on_holidays"] = _bool(data, "no_calls_on_holidays")
     if "low_balance_threshold" in data:
         changes["low_balance_threshold_micros"] = parse_amount(
             data["low_balance_threshold"], field="low_balance_threshold", allow_zero=True)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from flask import current_app, g, request
 from flask_login import current_user
 
+from callcenter.domain.calling_hours import PLATFORM_CAP, parse_schedule
 from callcenter.domain.clock import system_clock
 from callcenter.domain.errors import InvalidInput, Unauthorized
 from callcenter.extensions import db
 from callcenter.services.access import Actor
+from callcenter.services.compliance import CompliancePolicy
 
 
 def now() -> datetime:
@@ -45,3 +48,13 @@ def commit() -> None:
 def client_ip() -> str:
     """The client address as the first trusted proxy saw it."""
     return request.remote_addr or "unknown"
+
+
+def compliance_policy() -> CompliancePolicy:
+    """The platform's calling-hours policy from the configuration."""
+    cfg = current_app.config
+    cap = cfg.get("CALLING_HOURS_CAP")
+    return CompliancePolicy(
+        cap=parse_schedule(json.loads(cap)) if cap else PLATFORM_CAP,
+        unknown_zone_policy=cfg.get("CALLING_HOURS_UNKNOWN_ZONE", "tenant_timezone"),
+        max_zones=cfg.get("CALLING_HOURS_MAX_ZONES", 5))

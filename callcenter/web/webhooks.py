@@ -17,7 +17,7 @@ from callcenter.extensions import csrf, db
 from callcenter.integrations import twilio_voice
 from callcenter.models import TERMINAL_STATUSES, Call
 from callcenter.services import calls
-from callcenter.web.context import commit, now
+from callcenter.web.context import commit, compliance_policy, now
 from callcenter.web.errors import error_response
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -60,7 +60,7 @@ def twilio_voice_webhook():
     decision = calls.authorize(
         db.session, seat_identity=sender.removeprefix("client:"), to=params.get("To", ""),
         now=now(), provider="twilio", provider_call_id=call_sid,
-        max_call_seconds=current_app.config["MAX_CALL_SECONDS"])
+        max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy())
     commit()
     if not decision.allowed:
         return _twiml(twilio_voice.reject_twiml())

@@ -14,7 +14,7 @@ from callcenter.services import calls as call_service
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp, serialize
 from callcenter.web.api.ledger import next_cursor, page_args
-from callcenter.web.context import actor, commit, json_body, now
+from callcenter.web.context import actor, commit, compliance_policy, json_body, now
 
 
 @bp.post("/calls/authorize")
@@ -47,7 +47,7 @@ def authorize_call():
         raise InvalidInput("seat_identity and to are required strings")
     decision = call_service.authorize(
         db.session, seat_identity=seat, to=to, now=now(), provider="cdr",
-        max_call_seconds=current_app.config["MAX_CALL_SECONDS"],
+        max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy(),
         scope_tenant_id=None if who.is_admin else who.tenant_id)
     commit()
     return jsonify({"allowed": decision.allowed,

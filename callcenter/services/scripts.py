@@ -1,0 +1,116 @@
+"""Call scripts: screened on submission, approved at once when clean, else reviewed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from callcenter.domain.errors import Conflict, InvalidInput, InvalidState, NotFound
+from callcenter.domain.screening import Hit, Screener, Term, normalize
+from callcenter.models import LexiconTerm, Script, Tenant
+from callcenter.services import audit
+from callcenter.services.access import Actor, require_admin
+
+MAX_SCRIPT = 20_000
+_cache: dict[tuple, Screener] = {}
+
+
+def screener(session: Session) -> Screener:
+    """The shipped lexicon plus admin terms; rebuilt only when the admin terms change."""
+    version = tuple(session.execute(sa.select(sa.func.count(LexiconTerm.id),
+                                              sa.func.max(LexiconTerm.id))).one())
+    found = _cache.get(version)
+    if found is None:
+        terms = [Term(t.term, t.category) for t in session.scalars(sa.select(LexiconTerm))]
+        found = Screener.default().with_extra(terms) if terms else Screener.default()
+        _cache.clear()
+        _cache[version] = found
+    return found
+
+
+def _hit(h: Hit) -> dict:
+    return {"term": h.term, "category": h.category, "start": h.start, "end": h.end}
+
+
+def submit(session: Session, tenant: Tenant, data: dict, *, now: datetime) -> Script:
+    """Screen a script: no hits, approved at once; any hit, pending an admin's review."""
+    title, text = data.get("title"), data.get("text")
+    if not isinstance(title, str) or not title.strip() or len(title) > 200:
+        raise InvalidInput("title is required (up to 200 characters)", details={"field": "title"})
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_SCRIPT:
+        raise InvalidInput(f"text is required (up to {MAX_SCRIPT} characters)",
+                           details={"field": "text"})
+    hits = [_hit(h) for h in screener(session).scan(text)]
+    script = Script(tenant_id=tenant.id, title=title.strip(), text=text, hits=hits,
+                    status="pending_review" if hits else "approved", created_at=now)
+    session.add(script)
+    session.flush()
+    return script
+
+
+def review(session: Session, actor: Actor, script_id: int, decision: object, note: object, *,
+           now: datetime) -> Script:
+    """An admin approves or rejects a script waiting for review."""
+    require_admin(actor)
+    if decision not in ("approve", "reject"):
+        raise InvalidInput('decision must be "approve" or "reject"',
+                           details={"field": "decision"})
+    if note is not None and (not isinstance(note, str) or len(note) > 1000):
+        raise InvalidInput("note must be text up to 1000 characters", details={"field": "note"})
+    if decision == "reject" and not (note or "").strip():
+        raise InvalidInput("say why the script is rejected", details={"field": "note"})
+    script = session.get(Script, script_id)
+    if script is None:
+        raise NotFound("script not found")
+    if script.status != "pending_review":
+        raise InvalidState(f"this script is already {script.status.replace('_', ' ')}")
+    script.status = "approved" if decision == "approve" else "rejected"
+    script.review_note, script.reviewed_by, script.reviewed_at = note, actor.user_id, now
+    audit.record(session, actor, f"script.{decision}", tenant_id=script.tenant_id, now=now,
+                 script_id=script.id, note=note)
+    return script
+
+
+def for_tenant(session: Session, tenant_id: int) -> list[Script]:
+    """The tenant's scripts, newest first."""
+    return list(session.scalars(sa.select(Script).where(Script.tenant_id == tenant_id)
+                                .order_by(Script.id.desc())))
+
+
+def review_queue(session: Session) -> list[Script]:
+    """Scripts waiting for an admin, oldest first."""
+    return list(session.scalars(sa.select(Script).where(Script.status == "pending_review")
+                                .order_by(Script.id)))
+
+
+def add_term(session: Session, actor: Actor, term: object, category: object, *,
+             now: datetime) -> LexiconTerm:
+    """Extend the lexicon with a prohibited term in one of the nine categories."""
+    require_admin(actor)
+    keys = {c.key for c in Screener.default().categories()}
+    if category not in keys:
+        raise InvalidInput(f"category must be one of {', '.join(sorted(keys))}",
+                           details={"field": "category"})
+    if not isinstance(term, str) or not normalize(term)[0] or len(term) > 100:
+        raise InvalidInput("term must be up to 100 characters with letters in it",
+                           details={"field": "term"})
+    term = term.strip()
+    if session.scalar(sa.select(LexiconTerm.id).where(LexiconTerm.term == term)):
+        raise Conflict("this term is already in the lexicon")
+    row = LexiconTerm(term=term, category=category, created_by=actor.user_id, created_at=now)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "lexicon.add", now=now, term=term, category=category)
+    return row
+
+
+def remove_term(session: Session, actor: Actor, term_id: int, *, now: datetime) -> None:
+    """Remove an admin-added term (the shipped lexicon is edited in the repository)."""
+    require_admin(actor)
+    row = session.get(LexiconTerm, term_id)
+    if row is None:
+        raise NotFound("term not found")
+    audit.record(session, actor, "lexicon.remove", now=now, term=row.term)
+    session.delete(row)
