@@ -24,8 +24,20 @@ class Config:
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+    # Stripe.js for the top-up page (a local stand-in can serve it in tests).
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    # Card top-up limits, decimal strings in the tenant's currency.
+    TOPUP_MIN = os.environ.get("TOPUP_MIN", "10.00")
+    TOPUP_MAX = os.environ.get("TOPUP_MAX", "10000.00")
+    # Days a terminated tenant's data is kept (for export) before `billing run` erases it.
+    ERASURE_RETENTION_DAYS = _env_int("ERASURE_RETENTION_DAYS", 30)
     CDR_WEBHOOK_SECRET = os.environ.get("CDR_WEBHOOK_SECRET")
     MAX_CALL_SECONDS = _env_int("MAX_CALL_SECONDS", 3600)
+    # Calling hours: the platform's hard cap (JSON weekly schedule; tenants only narrow
+    # it), and what to do with numbers whose timezone is unknown or too spread out.
+    CALLING_HOURS_CAP = os.environ.get("CALLING_HOURS_CAP")  # unset: 08:00-21:00 daily
+    CALLING_HOURS_UNKNOWN_ZONE = os.environ.get("CALLING_HOURS_UNKNOWN_ZONE", "tenant_timezone")
+    CALLING_HOURS_MAX_ZONES = _env_int("CALLING_HOURS_MAX_ZONES", 5)
 
     # Login throttling: failures allowed per window, per email and per client address.
     LOGIN_MAX_FAILURES_PER_EMAIL = 5

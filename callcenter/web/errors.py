@@ -20,6 +20,7 @@ STATUS = {
     "invalid_state": 409,
     "compliance_blocked": 422,
     "rate_limited": 429,
+    "provider_error": 502,
 }
 
 

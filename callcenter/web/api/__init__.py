@@ -31,4 +31,15 @@ def authenticate() -> None:
     g.api_user = user
 
 
-from callcenter.web.api import calls, ledger, openapi, seats, tenants, tokens  # noqa: E402,F401
+from callcenter.web.api import (  # noqa: E402,F401
+    calls,
+    compliance,
+    ledger,
+    openapi,
+    payments,
+    seats,
+    tenant_data,
+    tenants,
+    termination,
+    tokens,
+)

@@ -53,6 +53,7 @@ def tenant(t: Tenant) -> dict:
             "consent_required": t.consent_required,
             "script_required": t.script_required,
             "calling_window": t.calling_window,
+            "no_calls_on_holidays": t.no_calls_on_holidays,
             "low_balance_threshold": format_amount(t.low_balance_threshold_micros),
             "grace_days": t.grace_days,
             "caller_id": t.caller_id,
@@ -133,3 +134,83 @@ def call(c, currency: str) -> dict:
         "created_at": _iso(c.created_at), "ended_at": _iso(c.ended_at),
     }
 
+
+def consent(c) -> dict:
+    return {"number": c.number, "source": c.source, "evidence": c.evidence,
+            "granted_at": _iso(c.granted_at), "revoked_at": _iso(c.revoked_at),
+            "active": c.revoked_at is None}
+
+
+def dnc_entry(e) -> dict:
+    return {"number": e.number, "reason": e.reason, "created_at": _iso(e.created_at)}
+
+
+def script(s) -> dict:
+    return {"id": s.id, "title": s.title, "status": s.status, "hits": s.hits,
+            "review_note": s.review_note, "reviewed_at": _iso(s.reviewed_at),
+            "created_at": _iso(s.created_at), "text": s.text}
+
+
+def payment(p) -> dict:
+    """A card payment (Payment row)."""
+    return {
+        "id": p.id, "intent_id": p.intent_id, "status": p.status, "currency": p.currency,
+        "amount": format_amount(p.amount_micros),
+        "received": format_amount(p.received_micros) if p.received_micros is not None else None,
+        "refunded": format_amount(p.refunded_micros), "failure_message": p.failure_message,
+        "unapplied_reason": p.unapplied_reason, "created_at": _iso(p.created_at),
+        "succeeded_at": _iso(p.succeeded_at),
+    }
+
+
+def termination_line(line, currency: str, intent_id: str | None = None) -> dict:
+    """One settlement line with its state."""
+    return {
+        "id": line.id, "kind": line.kind, "amount": format_amount(line.amount_micros),
+        "currency": currency, "status": line.status, "memo": line.memo,
+        "payment_intent": intent_id, "provider_refund_id": line.provider_refund_id,
+        "bank_reference": line.bank_reference, "failure_message": line.failure_message,
+        "attempts": line.attempts, "completed_at": _iso(line.completed_at),
+    }
+
+
+def termination(t, lines: list, intents: dict[int, str]) -> dict:
+    """A termination and its settlement lines (`intents`: payment id -> intent id)."""
+    outstanding = [x for x in lines if x.status in ("pending", "failed", "open")]
+    return {
+        "id": t.id, "tenant_id": t.tenant_id, "reason": t.reason, "status": t.status,
+        "currency": t.currency, "request_note": t.request_note,
+        "requested_at": _iso(t.requested_at), "started_at": _iso(t.started_at),
+        "settled_at": _iso(t.settled_at), "balance": format_amount(t.balance_micros),
+        "seat_credit": format_amount(t.seat_credit_micros),
+        "arrears": format_amount(t.arrears_micros),
+        "lines": [termination_line(x, t.currency, intents.get(x.payment_id)) for x in lines],
+        "outstanding": len(outstanding),
+    }
+
+
+def settlement_plan(plan) -> dict:
+    """A settlement preview: what terminating now would book."""
+    return {
+        "reason": plan.reason, "currency": plan.currency,
+        "balance": format_amount(plan.balance), "seat_credit": format_amount(plan.seat_credit),
+        "arrears": format_amount(plan.arrears),
+        "open_holds": [hold(h, plan.currency) for h in plan.open_holds],
+        "lines": [{"kind": x.kind, "amount": format_amount(x.amount), "status": x.status,
+                   "memo": x.memo, "currency": plan.currency,
+                   "payment_intent": x.payment.intent_id if x.payment else None}
+                  for x in plan.lines],
+    }
+
+
+def hold(h, currency: str) -> dict:
+    """An open hold, as listed when it blocks a termination."""
+    return {"id": h.id, "amount": format_amount(h.amount_micros), "currency": currency,
+            "reason": h.reason, "reference": h.reference, "created_at": _iso(h.created_at)}
+
+
+def erasure(e) -> dict:
+    """An erasure record: what was removed, when and by whom."""
+    return {"id": e.id, "tenant_id": e.tenant_id, "trigger": e.trigger,
+            "actor_user_id": e.actor_user_id, "created_at": _iso(e.created_at),
+            "summary": e.summary}

@@ -1,0 +1,207 @@
+"""Card top-ups: PaymentIntents created for a tenant, and Stripe's events applied once.
+
+A succeeded intent is credited through `topups.receive_funds` under the ledger key
+`stripe:pi:<intent id>`; the ledger's unique (tenant, key) makes that exactly-once even
+when two deliveries of two different events about one intent race each other.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from callcenter.domain.errors import DomainError, InvalidInput, InvalidState, NotFound
+from callcenter.domain.money import format_amount, minor_unit_micros
+from callcenter.integrations.stripe_gateway import (
+    GatewayError,
+    Intent,
+    PaymentGateway,
+    intent_from,
+)
+from callcenter.models import Payment, StripeEvent, Tenant
+from callcenter.services import refund_events, termination, topups
+from callcenter.services.access import Actor
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("pending", "active", "past_due", "suspended")
+
+
+class ProviderError(DomainError):
+    """The payment provider refused or could not be reached; nothing was recorded."""
+
+    code = "provider_error"
+
+
+@dataclass(frozen=True)
+class TopupLimits:
+    """Smallest and largest card top-up, in micro-units of the tenant's currency."""
+
+    minimum_micros: int
+    maximum_micros: int
+
+
+def _check_amount(tenant: Tenant, amount: int, limits: TopupLimits) -> int:
+    unit = minor_unit_micros(tenant.currency)
+    if amount % unit:
+        raise InvalidInput(f"a card payment in {tenant.currency} takes whole "
+                           f"{format_amount(unit)} units", details={"field": "amount"})
+    if not limits.minimum_micros <= amount <= limits.maximum_micros:
+        raise InvalidInput(
+            f"a card top-up must be from {format_amount(limits.minimum_micros)} to "
+            f"{format_amount(limits.maximum_micros)} {tenant.currency}",
+            details={"field": "amount", "minimum": format_amount(limits.minimum_micros),
+                     "maximum": format_amount(limits.maximum_micros)})
+    return amount // unit
+
+
+def create_intent(session: Session, gateway: PaymentGateway, actor: Actor, tenant: Tenant,
+                  amount: int, *, limits: TopupLimits, request_key: str, now: datetime
+                  ) -> tuple[Payment, Intent]:
+    """Create a Stripe PaymentIntent for a top-up and record it as a pending Payment.
+
+    The Stripe call is idempotent on `request_key`, so a retried request (even after a
+    crash before our commit) gets the same intent and records it once.
+    """
+    if tenant.status not in OPEN_STATUSES:
+        raise InvalidState(f"a {tenant.status} account takes no payments")
+    minor = _check_amount(tenant, amount, limits)
+    try:
+        intent = gateway.create_intent(
+            amount=minor, currency=tenant.currency,
+            metadata={"tenant_id": str(tenant.id), "account_code": tenant.account_code or ""},
+            idempotency_key=f"cc-topup-{tenant.id}-{request_key}")
+    except GatewayError as exc:
+        raise ProviderError(f"the card processor said: {exc.message}") from exc
+    payment = session.scalars(sa.select(Payment).where(Payment.intent_id == intent.id)).first()
+    if payment is None:
+        payment = Payment(tenant_id=tenant.id, intent_id=intent.id, currency=tenant.currency,
+                          amount_micros=amount, status="pending",
+                          created_by_user_id=actor.user_id, created_at=now, updated_at=now)
+        session.add(payment)
+        session.flush()
+    return payment, intent
+
+
+def list_payments(session: Session, tenant_id: int, *, limit: int = 100) -> list[Payment]:
+    """The tenant's card payments, newest first."""
+    return list(session.scalars(sa.select(Payment).where(Payment.tenant_id == tenant_id)
+                                .order_by(Payment.id.desc()).limit(limit)))
+
+
+def record_event(session: Session, event: dict[str, Any], *, now: datetime) -> StripeEvent | None:
+    """Record the event id once; None when it was recorded before (a redelivery)."""
+    obj = (event.get("data") or {}).get("object") or {}
+    row = StripeEvent(event_id=str(event["id"]), type=str(event.get("type", ""))[:100],
+                      object_id=str(obj.get("id"))[:255] if obj.get("id") else None,
+                      provider_created=event.get("created"), outcome="received",
+                      received_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        # Another delivery of this event committed first (or is committing: on
+        # PostgreSQL this insert waited for it). Either way it is that one's job.
+        return None
+    return row
+
+
+def handle_event(session: Session, event: dict[str, Any], *, now: datetime) -> str:
+    """Apply one verified Stripe event exactly once; returns what happened."""
+    if not event.get("id"):
+        raise InvalidInput("the event has no id")
+    row = record_event(session, event, now=now)
+    if row is None:
+        return "duplicate"
+    kind = event.get("type", "")
+    obj = (event.get("data") or {}).get("object") or {}
+    if kind == "payment_intent.succeeded":
+        outcome = _succeeded(session, intent_from(obj), now=now)
+    elif kind in ("payment_intent.payment_failed", "payment_intent.canceled"):
+        outcome = _failed(session, intent_from(obj), canceled=kind.endswith("canceled"), now=now)
+    elif kind.startswith(("charge.refund", "refund.")):
+        outcome = refund_events.apply(session, event, now=now)
+    else:
+        outcome = "ignored"
+    row.outcome = outcome
+    return outcome
+
+
+def _payment_for(session: Session, intent: Intent, now: datetime) -> Payment | None:
+    payment = session.scalars(sa.select(Payment).where(Payment.intent_id == intent.id)
+                              .with_for_update()).first()
+    if payment is not None:
+        return payment
+    # The intent exists at Stripe but its row was never committed (a crash right after
+    # creating it): the metadata says whose it is.
+    raw = intent.metadata.get("tenant_id", "")
+    tenant = session.get(Tenant, int(raw)) if raw.isdigit() else None
+    if tenant is None:
+        return None
+    unit = minor_unit_micros(tenant.currency)
+    payment = Payment(tenant_id=tenant.id, intent_id=intent.id, currency=tenant.currency,
+                      amount_micros=intent.amount * unit, status="pending",
+                      created_at=now, updated_at=now)
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def received_minor(intent: Intent) -> int | None:
+    """What arrived: `amount_received` when Stripe sends it, else `amount` if succeeded."""
+    if intent.amount_received is not None:
+        return intent.amount_received
+    return intent.amount if intent.status == "succeeded" else None
+
+
+def _succeeded(session: Session, intent: Intent, *, now: datetime) -> str:
+    payment = _payment_for(session, intent, now)
+    if payment is None:
+        log.warning("payment_intent.succeeded for unknown intent %s", intent.id)
+        return "unknown_intent"
+    minor = received_minor(intent)
+    if not minor:
+        return "nothing_received"
+    if intent.currency != payment.currency:
+        payment.status, payment.updated_at = "failed", now
+        payment.failure_message = f"paid in {intent.currency}, expected {payment.currency}"
+        payment.unapplied_reason = "currency mismatch: refund it by hand"
+        return "currency_mismatch"
+    received = minor * minor_unit_micros(payment.currency)
+    payment.status, payment.failure_message, payment.updated_at = "succeeded", None, now
+    payment.received_micros = received
+    payment.succeeded_at = payment.succeeded_at or now
+    try:
+        posting = topups.receive_funds(
+            session, payment.tenant_id, received, key=f"stripe:pi:{intent.id}", now=now,
+            reference=intent.id, memo="Card payment", actor_id=payment.created_by_user_id)
+    except InvalidState:
+        # The account closed before the money arrived: never credit it; it goes back to
+        # the card as one more line of the settlement (sent after the commit).
+        payment.unapplied_reason = "arrived after the account was closed"
+        line = termination.owe_back(session, payment, now=now)
+        return "owed_back" if line is not None else "unapplied"
+    except NotFound:
+        return "unknown_tenant"
+    payment.ledger_entry_id = posting.entry.id
+    return "credited" if posting.created else "already_credited"
+
+
+def _failed(session: Session, intent: Intent, *, canceled: bool, now: datetime) -> str:
+    payment = _payment_for(session, intent, now)
+    if payment is None:
+        return "unknown_intent"
+    if payment.status == "succeeded":
+        return "stale"  # an older failure delivered after the success: the success stands
+    payment.status = "canceled" if canceled else "failed"
+    payment.failure_message = (intent.last_error or ("canceled" if canceled
+                                                     else "the payment failed"))[:500]
+    payment.updated_at = now
+    return payment.status

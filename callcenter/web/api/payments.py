@@ -1,0 +1,79 @@
+"""Card top-ups: Stripe PaymentIntents for a tenant, and its payment history."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import jsonify, request
+
+from callcenter.domain.errors import InvalidInput
+from callcenter.domain.money import parse_amount
+from callcenter.extensions import db
+from callcenter.services import payments
+from callcenter.services.access import tenant_for
+from callcenter.web.api import bp, serialize
+from callcenter.web.context import actor, commit, json_body, now
+from callcenter.web.stripe_context import limits, require_gateway
+
+
+def request_key() -> str:
+    """The client's Idempotency-Key, or a fresh one (then a retry makes a new intent)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return uuid.uuid4().hex
+    if not 1 <= len(key) <= 100:
+        raise InvalidInput("Idempotency-Key must be 1 to 100 characters")
+    return key
+
+
+@bp.post("/tenants/<int:tenant_id>/payment-intents")
+def create_payment_intent(tenant_id: int):
+    """Start a card top-up.
+    ---
+    post:
+      summary: Create a Stripe PaymentIntent for a card top-up (owner)
+      description: The balance is credited when Stripe reports the payment succeeded.
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+        - {name: Idempotency-Key, in: header, schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [amount]
+              properties:
+                amount: {type: string, example: "100.00"}
+      responses:
+        201: {description: "{id, client_secret, payment}: confirm it with Stripe.js"}
+        400: {description: amount outside the top-up limits or not in whole minor units}
+        409: {description: the account is closed}
+        502: {description: Stripe refused or could not be reached}
+        503: {description: card payments are not configured}
+    """
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=("owner",))
+    found = require_gateway()
+    amount = parse_amount(json_body().get("amount"))
+    payment, intent = payments.create_intent(db.session, found, who, tenant, amount,
+                                             limits=limits(), request_key=request_key(),
+                                             now=now())
+    commit()
+    return jsonify({"id": intent.id, "client_secret": intent.client_secret,
+                    "payment": serialize.payment(payment)}), 201
+
+
+@bp.get("/tenants/<int:tenant_id>/payments")
+def list_payments(tenant_id: int):
+    """Card payments.
+    ---
+    get:
+      summary: The tenant's card payments, newest first, with failures and refunds
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200: {description: "{items: [payment]}"}
+    """
+    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin", "owner"))
+    return jsonify({"items": [serialize.payment(p)
+                              for p in payments.list_payments(db.session, tenant.id)]})

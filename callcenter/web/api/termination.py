@@ -1,0 +1,188 @@
+"""Termination with its final settlement, refund lines, and the tenant's request."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify, request
+
+from callcenter.domain.errors import Conflict, NotFound
+from callcenter.extensions import db
+from callcenter.models import Payment, Tenant
+from callcenter.services import settlement, termination
+from callcenter.services.access import tenant_for
+from callcenter.web.api import bp, serialize
+from callcenter.web.context import actor, commit, json_body, now
+from callcenter.web.stripe_context import gateway, require_gateway
+
+
+def settlement_json(tenant: Tenant) -> dict:
+    """The tenant's termination with every line, or NotFound."""
+    term = termination.for_tenant(db.session, tenant.id)
+    if term is None:
+        raise NotFound("this tenant has no termination")
+    rows = termination.lines(db.session, term.id)
+    ids = {x.payment_id for x in rows if x.payment_id}
+    intents = dict(db.session.execute(sa.select(Payment.id, Payment.intent_id)
+                                      .where(Payment.id.in_(ids))).all()) if ids else {}
+    return serialize.termination(term, rows, intents)
+
+
+def reconciler(tenant_id: int):
+    """Settle the tenant's stale call holds the provider can report (a forced run)."""
+    from callcenter.services.reconcile import reconcile_holds
+    from callcenter.web.providers import twilio_lookup
+
+    return lambda: reconcile_holds(db.session, now=now(), lookup=twilio_lookup(),
+                                   tenant_id=tenant_id)
+
+
+def run_termination(tenant_id: int, reason: object, force: bool):
+    """Terminate, commit, then send the card refunds; 409 if holds are still open."""
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
+    outcome = termination.terminate(db.session, who, tenant.id, reason, now=now(),
+                                    reconcile=reconciler(tenant.id) if force else None)
+    # Committed even when holds block the settlement: new calls stay stopped meanwhile.
+    commit()
+    if outcome.blocked_by:
+        raise Conflict("open holds must be settled first (calls stopped meanwhile)",
+                       details={"open_holds": [serialize.hold(h, tenant.currency)
+                                               for h in outcome.blocked_by]})
+    termination.send_refunds(db.session, gateway(), tenant.id, now=now(), commit=commit)
+    return tenant, outcome
+
+
+@bp.post("/tenants/<int:tenant_id>/termination")
+def terminate_tenant(tenant_id: int):
+    """Terminate a tenant.
+    ---
+    post:
+      summary: Terminate and settle (admin); card refunds go out newest payment first
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [reason]
+              properties:
+                reason: {type: string, enum: [tenant_request, platform_fault,
+                                              force_majeure, breach]}
+                force: {type: boolean, description: settle stale call holds first}
+      responses:
+        201: {description: the settlement with every line}
+        200: {description: already settled; the settlement}
+        409: {description: "open holds, listed in error.details.open_holds; calls stopped"}
+    """
+    data = json_body()
+    force = data.get("force", False) is True
+    tenant, outcome = run_termination(tenant_id, data.get("reason"), force)
+    return jsonify(settlement_json(tenant)), 201 if outcome.created else 200
+
+
+@bp.get("/tenants/<int:tenant_id>/termination")
+def get_termination(tenant_id: int):
+    """Read the settlement.
+    ---
+    get:
+      summary: The tenant's termination and settlement lines with their states
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200: {description: the termination}
+        404: {description: none requested or made}
+    """
+    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin", "owner"))
+    return jsonify(settlement_json(tenant))
+
+
+@bp.get("/tenants/<int:tenant_id>/termination/preview")
+def preview_termination(tenant_id: int):
+    """Preview the settlement.
+    ---
+    get:
+      summary: What terminating now with this reason would book; nothing changes
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+        - {name: reason, in: query, required: true, schema: {type: string}}
+      responses:
+        200: {description: the planned lines and any open holds}
+    """
+    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin",))
+    plan = settlement.plan(db.session, tenant, request.args.get("reason"), now=now())
+    return jsonify(serialize.settlement_plan(plan))
+
+
+@bp.post("/tenants/<int:tenant_id>/termination-request")
+def request_termination(tenant_id: int):
+    """Ask for termination.
+    ---
+    post:
+      summary: The tenant's owner asks to end the service; an admin confirms
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {note: {type: string}}}
+      responses:
+        201: {description: the requested termination}
+    """
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=("owner",))
+    termination.request(db.session, who, tenant, json_body().get("note"), now=now())
+    commit()
+    return jsonify(settlement_json(tenant)), 201
+
+
+@bp.post("/tenants/<int:tenant_id>/termination/lines/<int:line_id>/retry")
+def retry_refund(tenant_id: int, line_id: int):
+    """Retry a card refund.
+    ---
+    post:
+      summary: Send a failed or unconfirmed card refund again (same idempotency key)
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+        - {name: line_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200: {description: the settlement; the line's new state}
+        409: {description: the line is not a pending or failed card refund}
+        503: {description: card payments are not configured}
+    """
+    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin",))
+    line = termination.line_of(db.session, tenant.id, line_id)
+    termination.send_refund(db.session, require_gateway(), line, now=now())
+    commit()
+    return jsonify(settlement_json(tenant))
+
+
+@bp.post("/tenants/<int:tenant_id>/termination/lines/<int:line_id>/close")
+def close_line(tenant_id: int, line_id: int):
+    """Record a bank refund as paid.
+    ---
+    post:
+      summary: Mark a bank refund paid (with the bank's reference), or a receivable paid/waived
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+        - {name: line_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [status]
+              properties:
+                status: {type: string, enum: [paid, waived]}
+                reference: {type: string}
+      responses:
+        200: {description: the settlement}
+    """
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
+    data = json_body()
+    line = termination.line_of(db.session, tenant.id, line_id)
+    termination.close_line(db.session, who, line, data.get("status"), data.get("reference"),
+                           now=now())
+    commit()
+    return jsonify(settlement_json(tenant))
