@@ -72,47 +72,19 @@ billing_cli = AppGroup("billing", help="Seat rental billing.")
 @click.option("--as-of", "as_of", default=None,
               help="ISO 8601 moment to bill up to (default: now).")
 def billing_run(as_of: str | None) -> None:
-    """Renew seats in advance, record arrears, suspend after grace, charge late fees."""
-    from callcenter.services import billing
+    """Renew seats, dunning, auto-termination, retention erasure, unsent card refunds."""
     from callcenter.web.api.seats import parse_as_of
+    from callcenter.web.jobs import run_billing
 
     try:
         moment = parse_as_of(as_of)
     except DomainError as exc:
         raise click.BadParameter(exc.message, param_hint="--as-of") from exc
     now = _now()
-    report = billing.run(db.session, as_of=moment or now, now=now,
-                         commit=db.session.commit, rollback=db.session.rollback)
-    from callcenter.services import erasure
-    from callcenter.web.api.serialize import run_report
-
-    # Erasure is irreversible: it goes by the real clock, never by --as-of.
-    erased = erasure.run_due(db.session, now=now,
-                             retention_days=current_app.config["ERASURE_RETENTION_DAYS"],
-                             secret=current_app.config["SECRET_KEY"],
-                             commit=db.session.commit, rollback=db.session.rollback)
-    sent = _send_unsent_refunds(now)
-    click.echo(json.dumps({**run_report(report), "erasure": erased, "refunds_sent": sent},
-                          indent=2))
-    if report.failed:
-        raise click.ClickException(f"{len(report.failed)} tenant(s) failed: {report.failed}")
-    if erased["failed"]:
-        raise click.ClickException(f"erasure failed for tenant(s) {erased['failed']}")
-
-
-def _send_unsent_refunds(now) -> int:
-    """Card refunds recorded but never sent (Stripe was down, or a crash): send them."""
-    from callcenter.services import termination
-    from callcenter.web.stripe_context import EXTENSION
-
-    gateway = current_app.extensions.get(EXTENSION)
-    if gateway is None:
-        return 0
-    sent = 0
-    for tenant_id in termination.tenants_with_unsent_refunds(db.session):
-        sent += len(termination.send_refunds(db.session, gateway, tenant_id, now=now,
-                                             commit=db.session.commit))
-    return sent
+    report, failed = run_billing(as_of=moment or now, now=now)
+    click.echo(json.dumps(report, indent=2))
+    if failed:
+        raise click.ClickException("some tenants failed: see failed and erasure.failed")
 
 
 calls_cli = AppGroup("calls", help="Calls and their holds.")

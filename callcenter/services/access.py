@@ -14,7 +14,7 @@ from callcenter.models import Tenant
 class Actor:
     """The signed-in user as services see it."""
 
-    user_id: int
+    user_id: int | None  # None: the platform itself (scheduled jobs)
     role: str
     tenant_id: int | None
 
@@ -46,3 +46,6 @@ def tenant_for(session: Session, actor: Actor, tenant_id: int, *,
     if actor.role not in roles:
         raise Forbidden("your role does not allow this")
     return tenant
+
+
+SYSTEM = Actor(user_id=None, role="admin", tenant_id=None)

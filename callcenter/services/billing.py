@@ -41,6 +41,7 @@ class RunReport:
     late_fees: Counter[str] = field(default_factory=Counter)
     past_due: list[int] = field(default_factory=list)
     suspended: list[int] = field(default_factory=list)
+    to_terminate: list[int] = field(default_factory=list)  # suspended too long
     terminated: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
 
@@ -50,7 +51,7 @@ class RunReport:
             setattr(self, name, getattr(self, name) + getattr(part, name))
         for name in ("charged", "arrears_recorded", "late_fees"):
             getattr(self, name).update(getattr(part, name))
-        for name in ("past_due", "suspended", "terminated"):
+        for name in ("past_due", "suspended", "to_terminate", "terminated"):
             getattr(self, name).extend(getattr(part, name))
 
 
@@ -146,11 +147,9 @@ def _escalate(session: Session, tenant: Tenant, today: date, now: datetime,
     if tenant.status == "suspended" and tenant.suspension_cause == "unpaid" and days \
             and tenant.suspended_on is not None \
             and today >= tenant.suspended_on + timedelta(days=days):
-        tenant.status = "terminated"
-        tenant.status_reason = f"Suspended for unpaid rent for {days} days"
-        audit.record(session, None, "tenant.terminate", tenant_id=tenant.id, now=now,
-                     reason="unpaid rent", automatic=True)
-        report.terminated.append(tenant.id)
+        # Termination has its own settlement (refunds, write-off, ledger at zero): the
+        # run only names the tenant; the caller terminates it in its own transaction.
+        report.to_terminate.append(tenant.id)
 
 
 def process_tenant(session: Session, tenant_id: int, as_of: datetime, now: datetime,

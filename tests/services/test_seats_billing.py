@@ -223,11 +223,18 @@ def test_auto_termination_after_days_suspended(session, factory, clock):
     _run(session, clock)
     at(clock, 2026, 4, 4)
     _run(session, clock)
+    from callcenter.web.jobs import run_billing
+
     at(clock, 2026, 4, 13)
-    assert _run(session, clock).terminated == []
+    assert run_billing(as_of=clock(), now=clock())[0]["terminated"] == []
     at(clock, 2026, 4, 14)
-    assert _run(session, clock).terminated == [tid]
-    assert session.get(Tenant, tid).status == "terminated"
+    report, failed = run_billing(as_of=clock(), now=clock())
+    assert report["terminated"] == [tid] and not failed
+    session.expire_all()
+    t = session.get(Tenant, tid)
+    # Terminated through the settlement: the ledger ends at exactly zero.
+    assert t.status == "terminated" and t.balance_micros == 0
+    assert ledger.ledger_sum(session, tid) == 0
 
 
 def test_billing_runs_in_batches(session, factory, clock):

@@ -106,7 +106,8 @@ def billing_run():
     """Run billing.
     ---
     post:
-      summary: Seat renewals, grace, suspension and late fees up to as_of (admin)
+      summary: Seat renewals, grace, suspension, late fees up to as_of; auto-termination,
+        retention erasure and unsent card refunds by the real clock (admin)
       requestBody:
         content:
           application/json:
@@ -119,7 +120,8 @@ def billing_run():
     data = request.get_json(silent=True) if request.data else {}
     if not isinstance(data, dict):
         raise InvalidInput("the request body must be a JSON object")
+    from callcenter.web.jobs import run_billing
+
     moment = now()
-    report = billing.run(db.session, as_of=parse_as_of(data.get("as_of")) or moment,
-                         now=moment, commit=db.session.commit, rollback=db.session.rollback)
-    return jsonify(serialize.run_report(report))
+    report, _ = run_billing(as_of=parse_as_of(data.get("as_of")) or moment, now=moment)
+    return jsonify(report)

@@ -113,7 +113,8 @@ def run_report(r: RunReport) -> dict:
         "charged": _by_currency(r.charged),
         "arrears_recorded": _by_currency(r.arrears_recorded),
         "late_fees": _by_currency(r.late_fees), "past_due": r.past_due,
-        "suspended": r.suspended, "terminated": r.terminated, "failed": r.failed,
+        "suspended": r.suspended, "to_terminate": r.to_terminate,
+        "terminated": r.terminated, "failed": r.failed,
     }
 
 
