@@ -31,7 +31,8 @@ def review(script_id: int):
         scripts.review(db.session, actor(), script_id, request.form.get("decision"),
                        request.form.get("note") or None, now=now())
         commit()
-        flash(f"Script {script_id} {request.form.get('decision')}d.", "success")
+        done = {"approve": "approved", "reject": "rejected"}[request.form["decision"]]
+        flash(f"Script {script_id} {done}.", "success")
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
