@@ -29,6 +29,9 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/webhooks.py $(BENCH_ARGS)
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 

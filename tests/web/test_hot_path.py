@@ -1,0 +1,68 @@
+"""The webhook hot path stays a handful of SQL statements, whatever the tenant's size."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from callcenter.extensions import db
+from tests.telephony import CONFIG, end_call, place_call, seat_with_funds
+
+UK = "+442079460000"
+
+
+@pytest.fixture
+def app_config():
+    return CONFIG
+
+
+class StatementCounter:
+    def __init__(self, engine):
+        self.engine, self.statements = engine, []
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN",
+                                                      "PRAGMA")):
+            self.statements.append(statement)
+
+
+def _counted(app, fn):
+    with app.app_context():
+        engine = db.engine
+    with StatementCounter(engine) as counter:
+        fn()
+    return counter.statements
+
+
+def test_voice_and_status_webhooks_use_a_bounded_number_of_statements(client, factory,
+                                                                      clock, app):
+    tid, seat = seat_with_funds(factory, clock, compliance=True, balance="50.00")
+    with app.app_context():
+        from callcenter.models import Tenant
+        from callcenter.services import consents, scripts
+        from callcenter.services.number_lists import rows_from_numbers
+
+        tenant = db.session.get(Tenant, tid)
+        scripts.submit(db.session, tenant, {"title": "t", "text": "Hello, a reminder."},
+                       now=clock())
+        consents.grant(db.session, tenant, rows_from_numbers([UK]), source="web",
+                       now=clock())
+        db.session.commit()
+    # Earlier calls must not make later ones slower (no per-call history reads).
+    for i in range(5):
+        place_call(client, seat, UK, f"CAW{i}")
+        end_call(client, f"CAW{i}", "completed", 30)
+    answers = []
+    voice = _counted(app, lambda: answers.append(place_call(client, seat, UK, "CA1")))
+    status = _counted(app, lambda: end_call(client, "CA1", "completed", 42))
+    assert "<Dial" in answers[0].get_data(as_text=True)
+    print(f"voice: {len(voice)} statements, status: {len(status)} statements")
+    assert len(voice) <= 10, voice
+    assert len(status) <= 10, status
