@@ -8,7 +8,6 @@ from functools import wraps
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from callcenter.domain.errors import DomainError
 from callcenter.domain.money import parse_amount
 from callcenter.extensions import db
 from callcenter.models import TENANT_STATUSES
@@ -17,7 +16,7 @@ from callcenter.services import ledger as ledger_service
 from callcenter.services import seats as seat_service
 from callcenter.services import tenants as tenant_service
 from callcenter.services.access import tenant_for
-from callcenter.web.context import actor, commit, now
+from callcenter.web.context import actor, commit, form_action, now
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -72,18 +71,12 @@ def topup(tenant_id: int):
     """Record a bank transfer from the form."""
     who = actor()
     t = tenant_for(db.session, who, tenant_id)
-    try:
-        amount = parse_amount(request.form.get("amount", ""))
-        posting = topups.record_bank_transfer(db.session, who, t, amount,
-                                              request.form.get("reference"), now=now(),
-                                              memo=request.form.get("memo") or None)
-        commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(tenant_id)
-    flash("Top-up recorded." if posting.created else "That transfer was already recorded.",
-          "success" if posting.created else "info")
+    ok, posting = form_action(lambda: topups.record_bank_transfer(
+        db.session, who, t, parse_amount(request.form.get("amount", "")),
+        request.form.get("reference"), now=now(), memo=request.form.get("memo") or None))
+    if ok:
+        flash("Top-up recorded." if posting.created else "That transfer was already recorded.",
+              "success" if posting.created else "info")
     return _back(tenant_id)
 
 
@@ -93,21 +86,14 @@ def change_status(tenant_id: int):
     """Suspend or resume with a reason."""
     who = actor()
     t = tenant_for(db.session, who, tenant_id)
-    action = request.form.get("action")
-    reason = request.form.get("reason", "")
-    try:
-        if action == "suspend":
-            tenant_service.suspend(db.session, who, t, reason, now=now())
-        elif action == "resume":
-            tenant_service.resume(db.session, who, t, reason, now=now())
-        else:
-            abort(400)
-        commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(tenant_id)
-    flash(f"Tenant {action}ed." if action == "suspend" else "Tenant resumed.", "success")
+    action = {"suspend": tenant_service.suspend, "resume": tenant_service.resume}.get(
+        request.form.get("action", ""))
+    if action is None:
+        abort(400)
+    ok, _ = form_action(lambda: action(db.session, who, t, request.form.get("reason", ""),
+                                       now=now()))
+    if ok:
+        flash(f"The tenant is now {t.status.replace('_', ' ')}.", "success")
     return _back(tenant_id)
 
 
@@ -119,17 +105,12 @@ def provision_seats(tenant_id: int):
     t = tenant_for(db.session, who, tenant_id)
     label = request.form.get("label", "").strip()
     count = request.form.get("count", "").strip()
-    try:
-        seats = seat_service.provision(
-            db.session, who, t, now=now(), label=label or None,
-            count=None if label else (int(count) if count.isdigit() else count or None),
-            request_key=request.form.get("request_key") or None)
-        commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(tenant_id)
-    flash(f"{len(seats)} seat(s) provisioned.", "success")
+    ok, seats = form_action(lambda: seat_service.provision(
+        db.session, who, t, now=now(), label=label or None,
+        count=None if label else (int(count) if count.isdigit() else count or None),
+        request_key=request.form.get("request_key") or None))
+    if ok:
+        flash(f"{len(seats)} seat(s) provisioned.", "success")
     return _back(tenant_id)
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from callcenter.domain.errors import DomainError, InvalidInput
+from callcenter.domain.errors import InvalidInput
 from callcenter.extensions import db
 from callcenter.models import CALL_STATUSES, Call, ProviderEvent
 from callcenter.services import call_log, rates, reconcile
@@ -15,7 +15,7 @@ from callcenter.services.access import tenant_for
 from callcenter.services.tenants import current_rate_plan
 from callcenter.web.admin import admin_required
 from callcenter.web.api.calls import csv_response
-from callcenter.web.context import actor, commit, now
+from callcenter.web.context import actor, form_action, now
 
 bp = Blueprint("calls_pages", __name__)
 PAGE = 100
@@ -76,15 +76,14 @@ def resolve(call_id: int):
     if call is None:
         abort(404)
     raw = request.form.get("duration", "")
-    try:
+
+    def settle() -> None:
         if not raw.isdigit():
             raise InvalidInput("duration must be a whole number of seconds")
         reconcile.resolve(db.session, actor(), call, int(raw), now=now())
-        commit()
+
+    if form_action(settle)[0]:
         flash(f"Call {call_id} settled.", "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
     return redirect(url_for("calls_pages.open_calls"))
 
 
@@ -101,13 +100,10 @@ def edit_rates(tenant_id: int):
                 "connect_fee": request.form.get("connect_fee", "") or "0",
                 "prefixes": [{"prefix": p[0], "per_minute": p[1] if len(p) > 1 else None}
                              for p in lines]}
-        try:
-            plan = rates.set_rates(db.session, who, tenant, data, now=now())
-            commit()
+        ok, plan = form_action(lambda: rates.set_rates(db.session, who, tenant, data,
+                                                        now=now()))
+        if ok:
             flash(f"Rate plan version {plan.version} is in force for new calls.", "success")
             return redirect(url_for("calls_pages.edit_rates", tenant_id=tenant_id))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
     return render_template("calls/rates.html", tenant=tenant,
                            plan=current_rate_plan(db.session, tenant.id))

@@ -23,7 +23,7 @@ from callcenter.extensions import db
 from callcenter.services import compliance, consents, dnc, scripts
 from callcenter.services import number_lists as lists
 from callcenter.services.access import tenant_for
-from callcenter.web.context import actor, commit, compliance_policy, now
+from callcenter.web.context import actor, commit, compliance_policy, form_action, now
 
 bp = Blueprint("compliance_pages", __name__, url_prefix="/portal")
 CHUNK_LIMIT = 1000  # rows per import request; the page sends chunks and shows progress
@@ -95,18 +95,14 @@ def consent_import():
 def consent_add():
     """Add one number by hand."""
     tenant = _tenant()
-    try:
-        report = consents.grant(db.session, tenant,
-                                lists.rows_from_numbers([request.form.get("number", "")]),
-                                source=request.form.get("source") or None,
-                                evidence=request.form.get("evidence") or None, now=now())
-        commit()
+    ok, report = form_action(lambda: consents.grant(
+        db.session, tenant, lists.rows_from_numbers([request.form.get("number", "")]),
+        source=request.form.get("source") or None,
+        evidence=request.form.get("evidence") or None, now=now()))
+    if ok:
         row = report[0]
         flash("Consent recorded." if row.status == "valid" else f"Not added: {row.reason}.",
               "success" if row.status == "valid" else "error")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
     return redirect(url_for("compliance_pages.consent_list"))
 
 
@@ -115,13 +111,10 @@ def consent_add():
 def consent_revoke():
     """Withdraw a number's consent."""
     tenant = _tenant()
-    try:
-        consents.revoke(db.session, tenant, request.form.get("number", ""), now=now())
-        commit()
+    ok, _ = form_action(lambda: consents.revoke(db.session, tenant,
+                                                request.form.get("number", ""), now=now()))
+    if ok:
         flash("Consent revoked: calls to this number are now refused.", "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
     return redirect(url_for("compliance_pages.consent_list"))
 
 
@@ -161,24 +154,23 @@ def dnc_import():
 def dnc_change():
     """Add or remove one number."""
     tenant = _tenant()
-    number = request.form.get("number", "")
-    try:
-        if request.form.get("action") == "remove":
-            dnc.remove(db.session, tenant.id, number)
-            message = "Removed from your do-not-call list."
-        else:
-            row = dnc.add(db.session, tenant.id, lists.rows_from_numbers([number]),
-                          reason=request.form.get("reason") or None,
-                          actor_id=actor().user_id, now=now())[0]
-            if row.status != "valid":
-                raise InvalidInput(f"Not added: {row.reason}.")
-            message = "Added to your do-not-call list."
-        commit()
+    ok, message = form_action(lambda: change_dnc(tenant.id, actor().user_id))
+    if ok:
         flash(message, "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
     return redirect(url_for("compliance_pages.dnc_list"))
+
+
+def change_dnc(tenant_id: int | None, actor_id: int | None) -> str:
+    """Add or remove the form's number on a do-not-call list (None: the platform's)."""
+    number = request.form.get("number", "")
+    if request.form.get("action") == "remove":
+        dnc.remove(db.session, tenant_id, number)
+        return "Removed from the do-not-call list."
+    row = dnc.add(db.session, tenant_id, lists.rows_from_numbers([number]),
+                  reason=request.form.get("reason") or None, actor_id=actor_id, now=now())[0]
+    if row.status != "valid":
+        raise InvalidInput(f"Not added: {row.reason}.")
+    return "Added to the do-not-call list."
 
 
 @bp.route("/scripts", methods=["GET", "POST"])
@@ -187,18 +179,14 @@ def script_list():
     """Submit scripts and see their status and any prohibited content found."""
     tenant = _tenant()
     if request.method == "POST":
-        try:
-            script = scripts.submit(db.session, tenant, {"title": request.form.get("title"),
-                                                         "text": request.form.get("text")},
-                                    now=now())
-            commit()
+        ok, script = form_action(lambda: scripts.submit(
+            db.session, tenant, {"title": request.form.get("title"),
+                                 "text": request.form.get("text")}, now=now()))
+        if ok:
             if script.status == "approved":
                 flash("Script approved: it passed the content check.", "success")
             else:
                 flash("The content check found terms that need an admin's review.", "error")
             return redirect(url_for("compliance_pages.script_list"))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
     return render_template("compliance/scripts.html", tenant=tenant,
                            rows=scripts.for_tenant(db.session, tenant.id))

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
-from flask import current_app, g, request
+from flask import current_app, flash, g, request
 from flask_login import current_user
 
 from callcenter.domain.calling_hours import PLATFORM_CAP, parse_schedule
 from callcenter.domain.clock import system_clock
-from callcenter.domain.errors import InvalidInput, Unauthorized
+from callcenter.domain.errors import DomainError, InvalidInput, Unauthorized
 from callcenter.extensions import db
 from callcenter.services.access import Actor
 from callcenter.services.compliance import CompliancePolicy
+
+T = TypeVar("T")
 
 
 def now() -> datetime:
@@ -38,6 +42,18 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise InvalidInput("the request body must be a JSON object")
     return data
+
+
+def form_action(action: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run a page form's use case and commit; on a domain error roll back and flash it."""
+    try:
+        result = action()
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return False, None
+    return True, result
 
 
 def commit() -> None:

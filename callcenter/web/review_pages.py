@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from callcenter.domain.errors import DomainError, InvalidInput
 from callcenter.domain.screening import Screener
 from callcenter.extensions import db
 from callcenter.services import dnc, scripts
-from callcenter.services import number_lists as lists
 from callcenter.web.admin import admin_required
-from callcenter.web.context import actor, commit, now
+from callcenter.web.compliance_pages import change_dnc
+from callcenter.web.context import actor, form_action, now
 
 bp = Blueprint("review_pages", __name__, url_prefix="/admin")
 
@@ -27,15 +26,11 @@ def queue():
 @admin_required
 def review(script_id: int):
     """Approve or reject with a note."""
-    try:
-        scripts.review(db.session, actor(), script_id, request.form.get("decision"),
-                       request.form.get("note") or None, now=now())
-        commit()
-        done = {"approve": "approved", "reject": "rejected"}[request.form["decision"]]
-        flash(f"Script {script_id} {done}.", "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    ok, script = form_action(lambda: scripts.review(
+        db.session, actor(), script_id, request.form.get("decision"),
+        request.form.get("note") or None, now=now()))
+    if ok:
+        flash(f"Script {script_id} {script.status}.", "success")
     return redirect(url_for("review_pages.queue"))
 
 
@@ -44,21 +39,9 @@ def review(script_id: int):
 def platform_dnc():
     """The platform-wide do-not-call list: every tenant's calls to these are refused."""
     if request.method == "POST":
-        number = request.form.get("number", "")
-        try:
-            if request.form.get("action") == "remove":
-                dnc.remove(db.session, None, number)
-            else:
-                row = dnc.add(db.session, None, lists.rows_from_numbers([number]),
-                              reason=request.form.get("reason") or None,
-                              actor_id=actor().user_id, now=now())[0]
-                if row.status != "valid":
-                    raise InvalidInput(f"Not added: {row.reason}.")
-            commit()
-            flash("Platform do-not-call list updated.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        ok, message = form_action(lambda: change_dnc(None, actor().user_id))
+        if ok:
+            flash(message.replace("the do-not-call", "the platform do-not-call"), "success")
         return redirect(url_for("review_pages.platform_dnc"))
     q = request.args.get("q", "").strip() or None
     return render_template("compliance/platform_dnc.html", q=q or "",
@@ -72,18 +55,14 @@ def lexicon():
     from callcenter.models import LexiconTerm
 
     if request.method == "POST":
-        try:
-            if request.form.get("action") == "remove":
-                scripts.remove_term(db.session, actor(), int(request.form.get("id", 0)),
-                                    now=now())
-            else:
-                scripts.add_term(db.session, actor(), request.form.get("term"),
-                                 request.form.get("category"), now=now())
-            commit()
+        raw_id = request.form.get("id", "")
+        ok, _ = form_action(
+            (lambda: scripts.remove_term(db.session, actor(), int(raw_id), now=now()))
+            if request.form.get("action") == "remove" and raw_id.isdigit() else
+            (lambda: scripts.add_term(db.session, actor(), request.form.get("term"),
+                                      request.form.get("category"), now=now())))
+        if ok:
             flash("Lexicon updated; new scripts are checked against it.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
         return redirect(url_for("review_pages.lexicon"))
     categories = Screener.default().categories()
     terms = db.session.query(LexiconTerm).order_by(LexiconTerm.category, LexiconTerm.term).all()

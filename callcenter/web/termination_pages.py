@@ -15,7 +15,7 @@ from callcenter.services.access import tenant_for
 from callcenter.web.admin import admin_required
 from callcenter.web.api.tenant_data import export_response
 from callcenter.web.api.termination import reconciler
-from callcenter.web.context import actor, commit, now
+from callcenter.web.context import actor, commit, form_action, now
 from callcenter.web.settlement_pdf import pdf_response
 from callcenter.web.stripe_context import gateway, require_gateway
 
@@ -106,16 +106,11 @@ def confirm(tenant_id: int):
 def retry(tenant_id: int, line_id: int):
     """Send a card refund again with its own idempotency key."""
     t = tenant_for(db.session, actor(), tenant_id)
-    try:
-        line = termination.send_refund(db.session, require_gateway(),
-                                       termination.line_of(db.session, t.id, line_id),
-                                       now=now())
-        commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(tenant_id)
-    flash(f"Refund {line.status}.", "success" if line.status != "failed" else "error")
+    ok, line = form_action(lambda: termination.send_refund(
+        db.session, require_gateway(), termination.line_of(db.session, t.id, line_id),
+        now=now()))
+    if ok:
+        flash(f"Refund {line.status}.", "success" if line.status != "failed" else "error")
     return _back(tenant_id)
 
 
@@ -125,16 +120,11 @@ def close(tenant_id: int, line_id: int):
     """Record a bank refund as paid, or a receivable as paid or waived."""
     who = actor()
     t = tenant_for(db.session, who, tenant_id)
-    try:
-        termination.close_line(db.session, who, termination.line_of(db.session, t.id, line_id),
-                               request.form.get("status"), request.form.get("reference"),
-                               now=now())
-        commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(tenant_id)
-    flash("Line updated.", "success")
+    ok, _ = form_action(lambda: termination.close_line(
+        db.session, who, termination.line_of(db.session, t.id, line_id),
+        request.form.get("status"), request.form.get("reference"), now=now()))
+    if ok:
+        flash("Line updated.", "success")
     return _back(tenant_id)
 
 
@@ -151,14 +141,10 @@ def erase(tenant_id: int):
     """Erase the terminated tenant's customer data now."""
     who = actor()
     t = tenant_for(db.session, who, tenant_id)
-    try:
-        erasure.erase(db.session, who, t.id, secret=current_app.config["SECRET_KEY"], now=now())
-        commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(tenant_id)
-    flash("Customer data erased. The ledger, payments and settlement remain.", "success")
+    ok, _ = form_action(lambda: erasure.erase(
+        db.session, who, t.id, secret=current_app.config["SECRET_KEY"], now=now()))
+    if ok:
+        flash("Customer data erased. The ledger, payments and settlement remain.", "success")
     return _back(tenant_id)
 
 

@@ -224,3 +224,11 @@ def test_ledger_rows_have_no_orphans(app, client, admin, factory):
     with app.app_context():
         total = db.session.scalar(sa.select(sa.func.sum(LedgerEntry.amount_micros)))
         assert total == db.session.get(Tenant, tenant.id).balance_micros
+
+
+def test_token_use_is_recorded_even_on_reads(client, factory, app, clock):
+    token = factory.admin_token()
+    assert client.get("/api/v1/tenants", headers=bearer(token)).status_code == 200
+    with app.app_context():
+        used = db.session.scalar(sa.select(ApiToken.last_used_at))
+        assert used == clock()

@@ -28,6 +28,8 @@ def authenticate() -> None:
     user = auth_service.user_for_token(db.session, token.strip(), now=now())
     if user is None:
         raise Unauthorized("the token is invalid or revoked")
+    if db.session.dirty:
+        db.session.commit()  # last_used_at, at most every few minutes: reads must keep it
     g.api_user = user
 
 
