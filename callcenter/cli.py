@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from callcenter.domain.clock import system_clock
 from callcenter.domain.errors import DomainError
@@ -42,6 +42,7 @@ def create_admin(email: str, password: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
 def demo(if_empty: bool) -> None:
     """Seed a demo admin and a demo tenant with history; print how to sign in."""

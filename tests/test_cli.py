@@ -1,0 +1,43 @@
+"""Operator commands: creating an admin, and the demo seed."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from callcenter.extensions import db
+from callcenter.models import Call, Seat, Tenant, User
+
+
+def test_create_admin_then_sign_in(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create-admin", "Ops@Example.com",
+                                 "--password", "a-long-password"])
+    assert result.exit_code == 0 and "admin ops@example.com created" in result.output
+    again = runner.invoke(args=["users", "create-admin", "ops@example.com",
+                                "--password", "a-long-password"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    short = runner.invoke(args=["users", "create-admin", "x@example.com", "--password", "x"])
+    assert short.exit_code != 0
+    resp = client.post("/api/v1/auth/tokens",
+                       json={"email": "ops@example.com", "password": "a-long-password"})
+    assert resp.status_code == 201 and resp.get_json()["role"] == "admin"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+
+
+def test_demo_seeds_once(app, tmp_path):
+    app.instance_path = str(tmp_path)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0 and "Demo admin:" in result.output
+    assert (tmp_path / "demo-credentials.txt").read_text() in result.output
+    with app.app_context():
+        tenant = db.session.scalars(sa.select(Tenant)).one()
+        assert tenant.status == "active" and tenant.balance_micros > 0
+        assert db.session.scalar(sa.select(sa.func.count(Seat.id))) == 4
+        assert db.session.scalar(sa.select(sa.func.count(Call.id))) == 6
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0 and "Demo admin:" in again.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Tenant.id))) == 1
+    assert runner.invoke(args=["demo"]).exit_code != 0
