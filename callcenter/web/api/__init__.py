@@ -36,6 +36,7 @@ def authenticate() -> None:
 from callcenter.web.api import (  # noqa: E402,F401
     calls,
     compliance,
+    dnc,
     ledger,
     openapi,
     payments,

@@ -6,9 +6,9 @@ from flask import jsonify, request
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.extensions import db
-from callcenter.services import compliance, consents, dnc, scripts
+from callcenter.services import compliance, consents, scripts
 from callcenter.services import number_lists as lists
-from callcenter.services.access import require_admin, tenant_for
+from callcenter.services.access import tenant_for
 from callcenter.web.api import bp, serialize
 from callcenter.web.api.seats import parse_as_of
 from callcenter.web.context import actor, commit, compliance_policy, json_body, now
@@ -16,7 +16,7 @@ from callcenter.web.context import actor, commit, compliance_policy, json_body, 
 LIST_ROLES = ("admin", "owner")
 
 
-def _rows(columns: tuple[str, ...]) -> tuple[list[lists.Row], dict]:
+def request_rows(columns: tuple[str, ...]) -> tuple[list[lists.Row], dict]:
     """Rows from an uploaded CSV (`file`) or a JSON body with `numbers`."""
     upload = request.files.get("file")
     if upload is not None:
@@ -85,7 +85,7 @@ def add_consents(tenant_id: int):
         200: {description: "{valid, duplicate, invalid, rows}"}
     """
     tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    rows, data = _rows(("source", "evidence"))
+    rows, data = request_rows(("source", "evidence"))
     consents.grant(db.session, tenant, rows, source=data.get("source"),
                    evidence=data.get("evidence"), now=now())
     commit()
@@ -126,129 +126,6 @@ def revoke_consent(tenant_id: int, number: str):
     consent = consents.revoke(db.session, tenant, number, now=now())
     commit()
     return jsonify(serialize.consent(consent))
-
-
-@bp.post("/tenants/<int:tenant_id>/dnc")
-def add_tenant_dnc(tenant_id: int):
-    """Add to the tenant's do-not-call list.
-    ---
-    post:
-      summary: Add numbers to the tenant's do-not-call list (JSON or CSV); per-row report
-      parameters:
-        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [numbers]
-              properties:
-                numbers: {type: array, items: {type: string}}
-                reason: {type: string}
-      responses:
-        200: {description: "{valid, duplicate, invalid, rows}"}
-    """
-    who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
-    rows, data = _rows(("reason",))
-    dnc.add(db.session, tenant.id, rows, reason=data.get("reason"), actor_id=who.user_id,
-            now=now())
-    commit()
-    return jsonify(lists.summary(rows))
-
-
-@bp.get("/tenants/<int:tenant_id>/dnc")
-def list_tenant_dnc(tenant_id: int):
-    """List the tenant's do-not-call numbers.
-    ---
-    get:
-      summary: The tenant's do-not-call list
-      parameters:
-        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-        - {name: q, in: query, schema: {type: string}}
-      responses:
-        200: {description: "{items}"}
-    """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    rows = dnc.search(db.session, tenant.id, q=request.args.get("q"), limit=1000)
-    return jsonify({"items": [serialize.dnc_entry(e) for e in rows]})
-
-
-@bp.delete("/tenants/<int:tenant_id>/dnc/<path:number>")
-def remove_tenant_dnc(tenant_id: int, number: str):
-    """Remove from the tenant's do-not-call list.
-    ---
-    delete:
-      summary: Take a number off the tenant's do-not-call list
-      parameters:
-        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-        - {name: number, in: path, required: true, schema: {type: string}}
-      responses:
-        204: {description: removed}
-    """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    dnc.remove(db.session, tenant.id, number)
-    commit()
-    return "", 204
-
-
-@bp.post("/dnc")
-def add_platform_dnc():
-    """Add to the platform do-not-call list.
-    ---
-    post:
-      summary: Add numbers to the platform-wide do-not-call list (admin)
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [numbers]
-              properties:
-                numbers: {type: array, items: {type: string}}
-                reason: {type: string}
-      responses:
-        200: {description: "{valid, duplicate, invalid, rows}"}
-    """
-    who = actor()
-    require_admin(who)
-    rows, data = _rows(("reason",))
-    dnc.add(db.session, None, rows, reason=data.get("reason"), actor_id=who.user_id, now=now())
-    commit()
-    return jsonify(lists.summary(rows))
-
-
-@bp.get("/dnc")
-def list_platform_dnc():
-    """List the platform do-not-call numbers.
-    ---
-    get:
-      summary: The platform-wide do-not-call list (admin)
-      parameters:
-        - {name: q, in: query, schema: {type: string}}
-      responses:
-        200: {description: "{items}"}
-    """
-    require_admin(actor())
-    rows = dnc.search(db.session, None, q=request.args.get("q"), limit=1000)
-    return jsonify({"items": [serialize.dnc_entry(e) for e in rows]})
-
-
-@bp.delete("/dnc/<path:number>")
-def remove_platform_dnc(number: str):
-    """Remove from the platform do-not-call list.
-    ---
-    delete:
-      summary: Take a number off the platform-wide list (admin)
-      parameters:
-        - {name: number, in: path, required: true, schema: {type: string}}
-      responses:
-        204: {description: removed}
-    """
-    require_admin(actor())
-    dnc.remove(db.session, None, number)
-    commit()
-    return "", 204
 
 
 @bp.post("/tenants/<int:tenant_id>/scripts")
