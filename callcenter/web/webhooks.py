@@ -26,13 +26,12 @@ csrf.exempt(bp)  # authenticated by provider signatures, not cookies
 CDR_TOLERANCE_SECONDS = 300
 
 
-def public_url(path: str) -> str:
-    """The URL a provider called, as configured; behind a proxy the request URL differs."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    query = request.query_string.decode()
-    if base:
-        return base.rstrip("/") + path + (f"?{query}" if query else "")
-    return request.url
+def public_url(path: str, *, with_query: bool = False) -> str:
+    """`path` under PUBLIC_BASE_URL (behind a proxy the request URL differs), or under
+    the host the request came to when that is not configured."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    query = request.query_string.decode() if with_query else ""
+    return base.rstrip("/") + path + (f"?{query}" if query else "")
 
 
 def _twilio_verified() -> dict:
@@ -41,7 +40,8 @@ def _twilio_verified() -> dict:
         abort(503, "Twilio is not configured")
     params = request.form.to_dict()
     signature = request.headers.get("X-Twilio-Signature")
-    if not twilio_voice.signature_valid(token, public_url(request.path), params, signature):
+    url = public_url(request.path, with_query=True)
+    if not twilio_voice.signature_valid(token, url, params, signature):
         abort(403, "invalid Twilio signature")
     return params
 
@@ -67,7 +67,7 @@ def twilio_voice_webhook():
     caller_id = decision.tenant.caller_id if decision.tenant else None
     return _twiml(twilio_voice.dial_twiml(
         decision.call.callee, time_limit=decision.max_duration_seconds, caller_id=caller_id,
-        status_url=public_url("/webhooks/twilio/status").split("?")[0]))
+        status_url=public_url("/webhooks/twilio/status")))
 
 
 def _int(value: object, name: str) -> int:

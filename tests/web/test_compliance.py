@@ -218,6 +218,13 @@ def test_csv_import_reports_bad_rows_and_applies_good_ones(client, tenant, app):
     assert bad[0]["reason"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Consent.id))) == 3000
+    url = f"/api/v1/tenants/{tenant['id']}/consents"
+    page = client.get(url + "?limit=2000", headers=tenant["owner"]).get_json()
+    rest = client.get(url + f"?limit=2000&offset={page['next_offset']}",
+                      headers=tenant["owner"]).get_json()
+    assert len(page["items"]) == 2000 and len(rest["items"]) == 1000
+    assert rest["next_offset"] is None
+    assert client.get(url + "?limit=0", headers=tenant["owner"]).status_code == 400
     again = client.post(f"/api/v1/tenants/{tenant['id']}/consents", headers=tenant["owner"],
                         json={"numbers": ["+442079400005"], "source": "web"})
     assert again.get_json()["duplicate"] == 1

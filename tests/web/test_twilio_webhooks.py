@@ -202,3 +202,22 @@ def test_bad_status_payload_is_400_and_changes_nothing(client, factory, clock, a
     with app.app_context():
         assert db.session.scalars(sa.select(Call)).one().status == "authorized"
         assert db.session.scalar(sa.select(sa.func.count(ProviderEvent.id))) == 0
+
+
+def test_without_public_base_url_the_request_host_is_used(factory, clock, database_url):
+    from tests.conftest import _make_app, _teardown
+
+    config = {k: v for k, v in CONFIG.items() if k != "PUBLIC_BASE_URL"}
+    app = _make_app(database_url, clock, **config)
+    try:
+        factory.app = app
+        client = app.test_client()
+        _, seat = seat_with_funds(factory, clock)
+        resp = twilio_post(client, "/webhooks/twilio/voice",
+                           {"CallSid": "CAH", "From": f"client:{seat}", "To": UK},
+                           signed_url="http://localhost/webhooks/twilio/voice")
+        xml = resp.get_data(as_text=True)
+        assert resp.status_code == 200 and "<Dial" in xml
+        assert 'statusCallback="http://localhost/webhooks/twilio/status"' in xml
+    finally:
+        _teardown(app)

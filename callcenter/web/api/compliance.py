@@ -25,6 +25,14 @@ def request_rows(columns: tuple[str, ...]) -> tuple[list[lists.Row], dict]:
     return lists.rows_from_numbers(data.get("numbers")), data
 
 
+def list_window() -> tuple[int, int]:
+    """(offset, limit) of a list page: limit 1 to 5000, default 1000."""
+    offset, limit = request.args.get("offset", "0"), request.args.get("limit", "1000")
+    if not offset.isdigit() or not limit.isdigit() or not 1 <= int(limit) <= 5000:
+        raise InvalidInput("offset must be >= 0 and limit 1 to 5000")
+    return int(offset), int(limit)
+
+
 @bp.post("/tenants/<int:tenant_id>/compliance/check")
 def compliance_check(tenant_id: int):
     """Check a call.
@@ -101,12 +109,17 @@ def list_consents(tenant_id: int):
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
         - {name: q, in: query, schema: {type: string}}
+        - {name: offset, in: query, schema: {type: integer}}
+        - {name: limit, in: query, schema: {type: integer, maximum: 5000}}
       responses:
-        200: {description: "{items}"}
+        200: {description: "{items, next_offset}"}
     """
     tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    rows = consents.search(db.session, tenant.id, q=request.args.get("q"), limit=1000)
-    return jsonify({"items": [serialize.consent(c) for c in rows]})
+    offset, limit = list_window()
+    rows = consents.search(db.session, tenant.id, q=request.args.get("q"), offset=offset,
+                           limit=limit + 1)
+    return jsonify({"items": [serialize.consent(c) for c in rows[:limit]],
+                    "next_offset": offset + limit if len(rows) > limit else None})
 
 
 @bp.delete("/tenants/<int:tenant_id>/consents/<path:number>")

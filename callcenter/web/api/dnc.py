@@ -9,7 +9,7 @@ from callcenter.services import dnc
 from callcenter.services import number_lists as lists
 from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp, serialize
-from callcenter.web.api.compliance import LIST_ROLES, request_rows
+from callcenter.web.api.compliance import LIST_ROLES, list_window, request_rows
 from callcenter.web.context import actor, commit, now
 
 
@@ -51,12 +51,17 @@ def list_tenant_dnc(tenant_id: int):
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
         - {name: q, in: query, schema: {type: string}}
+        - {name: offset, in: query, schema: {type: integer}}
+        - {name: limit, in: query, schema: {type: integer, maximum: 5000}}
       responses:
-        200: {description: "{items}"}
+        200: {description: "{items, next_offset}"}
     """
     tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    rows = dnc.search(db.session, tenant.id, q=request.args.get("q"), limit=1000)
-    return jsonify({"items": [serialize.dnc_entry(e) for e in rows]})
+    offset, limit = list_window()
+    rows = dnc.search(db.session, tenant.id, q=request.args.get("q"), offset=offset,
+                      limit=limit + 1)
+    return jsonify({"items": [serialize.dnc_entry(e) for e in rows[:limit]],
+                    "next_offset": offset + limit if len(rows) > limit else None})
 
 
 @bp.delete("/tenants/<int:tenant_id>/dnc/<path:number>")
@@ -111,12 +116,17 @@ def list_platform_dnc():
       summary: The platform-wide do-not-call list (admin)
       parameters:
         - {name: q, in: query, schema: {type: string}}
+        - {name: offset, in: query, schema: {type: integer}}
+        - {name: limit, in: query, schema: {type: integer, maximum: 5000}}
       responses:
-        200: {description: "{items}"}
+        200: {description: "{items, next_offset}"}
     """
     require_admin(actor())
-    rows = dnc.search(db.session, None, q=request.args.get("q"), limit=1000)
-    return jsonify({"items": [serialize.dnc_entry(e) for e in rows]})
+    offset, limit = list_window()
+    rows = dnc.search(db.session, None, q=request.args.get("q"), offset=offset,
+                      limit=limit + 1)
+    return jsonify({"items": [serialize.dnc_entry(e) for e in rows[:limit]],
+                    "next_offset": offset + limit if len(rows) > limit else None})
 
 
 @bp.delete("/dnc/<path:number>")
