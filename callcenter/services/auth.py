@@ -107,3 +107,9 @@ def revoke_token(session: Session, user: User, token_id: int, *, now: datetime) 
     if api_token is None or api_token.user_id != user.id:
         raise NotFound("no such token")
     api_token.revoked_at = api_token.revoked_at or now
+
+
+def prune_login_attempts(session: Session, *, before: datetime) -> int:
+    """Forget failed sign-ins older than `before` (the throttle only looks back minutes)."""
+    result = session.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < before))
+    return result.rowcount or 0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 
 from callcenter.domain.errors import DomainError
 from callcenter.extensions import db
-from callcenter.services import billing, erasure, termination
+from callcenter.services import auth, billing, erasure, termination
 from callcenter.services.access import SYSTEM
 from callcenter.web.api.serialize import run_report
 from callcenter.web.stripe_context import EXTENSION
@@ -35,6 +35,8 @@ def run_billing(*, as_of: datetime, now: datetime) -> tuple[dict, bool]:
                              secret=current_app.config["SECRET_KEY"],
                              commit=db.session.commit, rollback=db.session.rollback)
     sent = _send_unsent_refunds(now)
+    auth.prune_login_attempts(db.session, before=now - timedelta(days=1))
+    db.session.commit()
     failed = bool(report.failed or erased["failed"])
     return {**run_report(report), "erasure": erased, "refunds_sent": sent}, failed
 

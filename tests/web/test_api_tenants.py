@@ -232,3 +232,16 @@ def test_token_use_is_recorded_even_on_reads(client, factory, app, clock):
     with app.app_context():
         used = db.session.scalar(sa.select(ApiToken.last_used_at))
         assert used == clock()
+
+
+def test_billing_job_forgets_old_failed_sign_ins(client, factory, app, clock):
+    from callcenter.models import LoginAttempt
+    from callcenter.web.jobs import run_billing
+
+    tenant = factory.tenant()
+    client.post("/api/v1/auth/tokens", json={"email": tenant.owner_email, "password": "x"})
+    clock.advance(days=2)
+    client.post("/api/v1/auth/tokens", json={"email": tenant.owner_email, "password": "y"})
+    with app.app_context():
+        run_billing(as_of=clock(), now=clock())
+        assert db.session.scalar(sa.select(sa.func.count(LoginAttempt.id))) == 1
