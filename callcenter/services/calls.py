@@ -23,9 +23,10 @@ from callcenter.domain.rating import (
     max_affordable_seconds,
     rate_for,
 )
-from callcenter.models import TERMINAL_STATUSES, Call, ProviderEvent, RatePlan, Seat, Tenant
+from callcenter.models import TERMINAL_STATUSES, Call, ProviderEvent, Seat, Tenant
 from callcenter.services import compliance, ledger
 from callcenter.services.seats import local_date
+from callcenter.services.tenants import current_rate_plan
 
 CALLABLE_STATUSES = ("active", "past_due")  # past due: still inside the grace period
 # How long after its limit an authorized call may stay unreported before reconcile looks.
@@ -52,11 +53,6 @@ def find_call(session: Session, provider: str, provider_call_id: str) -> Call | 
     """The call a provider knows by this id."""
     return session.scalars(sa.select(Call).where(
         Call.provider == provider, Call.provider_call_id == provider_call_id)).first()
-
-
-def _current_plan(session: Session, tenant_id: int) -> RatePlan:
-    return session.scalars(sa.select(RatePlan).where(RatePlan.tenant_id == tenant_id)
-                           .order_by(RatePlan.version.desc()).limit(1)).one()
 
 
 def _hold_for_limit(session: Session, tenant: Tenant, rate: int, inc: Increment, fee: int,
@@ -126,7 +122,7 @@ def authorize(session: Session, *, seat_identity: str, to: str, now: datetime, p
     try:
         with session.begin_nested():
             if not reasons:
-                plan = _current_plan(session, tenant.id)
+                plan = current_rate_plan(session, tenant.id)
                 prefix, rate = rate_for(callee.lstrip("+"), plan.prefixes or {},
                                         plan.default_per_minute_micros)
                 inc = Increment(plan.initial_increment, plan.subsequent_increment)

@@ -61,16 +61,28 @@ def commit() -> None:
     db.session.commit()
 
 
+def idempotency_key() -> str | None:
+    """The client's Idempotency-Key header, if sent (1 to 100 characters)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 100:
+        raise InvalidInput("Idempotency-Key must be 1 to 100 characters")
+    return key
+
+
 def client_ip() -> str:
     """The client address as the first trusted proxy saw it."""
     return request.remote_addr or "unknown"
 
 
 def compliance_policy() -> CompliancePolicy:
-    """The platform's calling-hours policy from the configuration."""
-    cfg = current_app.config
-    cap = cfg.get("CALLING_HOURS_CAP")
-    return CompliancePolicy(
-        cap=parse_schedule(json.loads(cap)) if cap else PLATFORM_CAP,
-        unknown_zone_policy=cfg.get("CALLING_HOURS_UNKNOWN_ZONE", "tenant_timezone"),
-        max_zones=cfg.get("CALLING_HOURS_MAX_ZONES", 5))
+    """The platform's calling-hours policy, parsed from the configuration once per app."""
+    policy = current_app.extensions.get("compliance_policy")
+    if policy is None:
+        cfg = current_app.config
+        cap = cfg.get("CALLING_HOURS_CAP")
+        policy = CompliancePolicy(
+            cap=parse_schedule(json.loads(cap)) if cap else PLATFORM_CAP,
+            unknown_zone_policy=cfg.get("CALLING_HOURS_UNKNOWN_ZONE", "tenant_timezone"),
+            max_zones=cfg.get("CALLING_HOURS_MAX_ZONES", 5))
+        current_app.extensions["compliance_policy"] = policy
+    return policy

@@ -33,6 +33,12 @@ def list_window() -> tuple[int, int]:
     return int(offset), int(limit)
 
 
+def offset_page(rows: list, offset: int, limit: int, shape) -> dict:
+    """`{items, next_offset}` from `limit + 1` fetched rows."""
+    return {"items": [shape(r) for r in rows[:limit]],
+            "next_offset": offset + limit if len(rows) > limit else None}
+
+
 @bp.post("/tenants/<int:tenant_id>/compliance/check")
 def compliance_check(tenant_id: int):
     """Check a call.
@@ -118,8 +124,7 @@ def list_consents(tenant_id: int):
     offset, limit = list_window()
     rows = consents.search(db.session, tenant.id, q=request.args.get("q"), offset=offset,
                            limit=limit + 1)
-    return jsonify({"items": [serialize.consent(c) for c in rows[:limit]],
-                    "next_offset": offset + limit if len(rows) > limit else None})
+    return jsonify(offset_page(rows, offset, limit, serialize.consent))
 
 
 @bp.delete("/tenants/<int:tenant_id>/consents/<path:number>")

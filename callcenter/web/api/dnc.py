@@ -9,7 +9,7 @@ from callcenter.services import dnc
 from callcenter.services import number_lists as lists
 from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp, serialize
-from callcenter.web.api.compliance import LIST_ROLES, list_window, request_rows
+from callcenter.web.api.compliance import LIST_ROLES, list_window, offset_page, request_rows
 from callcenter.web.context import actor, commit, now
 
 
@@ -60,8 +60,7 @@ def list_tenant_dnc(tenant_id: int):
     offset, limit = list_window()
     rows = dnc.search(db.session, tenant.id, q=request.args.get("q"), offset=offset,
                       limit=limit + 1)
-    return jsonify({"items": [serialize.dnc_entry(e) for e in rows[:limit]],
-                    "next_offset": offset + limit if len(rows) > limit else None})
+    return jsonify(offset_page(rows, offset, limit, serialize.dnc_entry))
 
 
 @bp.delete("/tenants/<int:tenant_id>/dnc/<path:number>")
@@ -125,8 +124,7 @@ def list_platform_dnc():
     offset, limit = list_window()
     rows = dnc.search(db.session, None, q=request.args.get("q"), offset=offset,
                       limit=limit + 1)
-    return jsonify({"items": [serialize.dnc_entry(e) for e in rows[:limit]],
-                    "next_offset": offset + limit if len(rows) > limit else None})
+    return jsonify(offset_page(rows, offset, limit, serialize.dnc_entry))
 
 
 @bp.delete("/dnc/<path:number>")

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from flask import jsonify, request
+from flask import jsonify
 
-from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import parse_amount
 from callcenter.extensions import db
 from callcenter.services import payments
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp, serialize
-from callcenter.web.context import actor, commit, json_body, now
+from callcenter.web.context import actor, commit, idempotency_key, json_body, now
 from callcenter.web.stripe_context import limits, require_gateway
 
 
 def request_key() -> str:
     """The client's Idempotency-Key, or a fresh one (then a retry makes a new intent)."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return uuid.uuid4().hex
-    if not 1 <= len(key) <= 100:
-        raise InvalidInput("Idempotency-Key must be 1 to 100 characters")
-    return key
+    return idempotency_key() or uuid.uuid4().hex
 
 
 @bp.post("/tenants/<int:tenant_id>/payment-intents")

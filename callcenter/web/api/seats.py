@@ -12,7 +12,7 @@ from callcenter.services import billing
 from callcenter.services import seats as seat_service
 from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp, serialize
-from callcenter.web.context import actor, commit, json_body, now
+from callcenter.web.context import actor, commit, idempotency_key, json_body, now
 
 
 @bp.post("/tenants/<int:tenant_id>/seats")
@@ -40,11 +40,8 @@ def provision_seats(tenant_id: int):
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
     data = json_body()
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 100:
-        raise InvalidInput("Idempotency-Key must be 1 to 100 characters")
     seats = seat_service.provision(db.session, who, tenant, now=now(), count=data.get("count"),
-                                   label=data.get("label"), request_key=key)
+                                   label=data.get("label"), request_key=idempotency_key())
     commit()
     return jsonify({"items": [serialize.seat(s) for s in seats],
                     "tenant": serialize.tenant(tenant)}), 201
