@@ -74,17 +74,24 @@ billing_cli = AppGroup("billing", help="Seat rental billing.")
               help="ISO 8601 moment to bill up to (default: now).")
 def billing_run(as_of: str | None) -> None:
     """Renew seats, dunning, auto-termination, retention erasure, unsent card refunds."""
-    from callcenter.web.api.seats import parse_as_of
-    from callcenter.web.jobs import run_billing
+    from callcenter.domain.clock import parse_as_of
+    from callcenter.integrations.stripe_gateway import EXTENSION
+    from callcenter.services import billing_job
+    from callcenter.services.billing_job import report_json
+    from callcenter.services.uow import UnitOfWork
 
     try:
         moment = parse_as_of(as_of)
     except DomainError as exc:
         raise click.BadParameter(exc.message, param_hint="--as-of") from exc
     now = _now()
-    report, failed = run_billing(as_of=moment or now, now=now)
-    click.echo(json.dumps(report, indent=2))
-    if failed:
+    cfg = current_app.config
+    report = billing_job.run(UnitOfWork(db.session), as_of=moment or now, now=now,
+                             retention_days=cfg["ERASURE_RETENTION_DAYS"],
+                             secret=cfg["SECRET_KEY"],
+                             gateway=current_app.extensions.get(EXTENSION))
+    click.echo(json.dumps(report_json(report), indent=2))
+    if report.failed:
         raise click.ClickException("some tenants failed: see failed and erasure.failed")
 
 
@@ -94,15 +101,15 @@ calls_cli = AppGroup("calls", help="Calls and their holds.")
 @calls_cli.command("reconcile")
 def calls_reconcile() -> None:
     """Settle holds whose completion report never came; list what needs an admin."""
+    from callcenter.integrations.twilio_voice import calls_from_config
     from callcenter.services.reconcile import reconcile_holds
-    from callcenter.web.providers import twilio_lookup
 
-    report = reconcile_holds(db.session, now=_now(), lookup=twilio_lookup())
+    report = reconcile_holds(db.session, now=_now(), lookup=calls_from_config(current_app.config))
     db.session.commit()
     click.echo(json.dumps({"settled": report.settled, "left_open": report.left_open}))
     if report.left_open:
         click.echo(f"{len(report.left_open)} call(s) need an admin decision: "
-                   "see /admin/calls?status=authorized", err=True)
+                   "see /admin/calls/open", err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -160,6 +160,9 @@ def _error(exc: stripe.StripeError) -> GatewayError:
                         retryable=retryable)
 
 
+EXTENSION = "stripe_gateway"  # the app's gateway lives in app.extensions[EXTENSION]
+
+
 def from_config(config: Mapping[str, Any]) -> StripeGateway | None:
     """The gateway for these settings, or None when STRIPE_SECRET_KEY is unset."""
     key = config.get("STRIPE_SECRET_KEY")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http import HttpClient
@@ -71,3 +73,12 @@ class TwilioCalls:
             return None
         # The agent hung up before the callee's leg was created: nothing was dialed.
         return CallFacts("canceled" if parent.status == "completed" else parent.status, 0)
+
+
+def calls_from_config(config: Mapping[str, Any]) -> TwilioCalls | None:
+    """The REST look-up for these settings (tests inject `TWILIO_LOOKUP_FACTORY`), or None."""
+    factory = config.get("TWILIO_LOOKUP_FACTORY")
+    if factory is not None:
+        return factory()
+    sid, token = config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN")
+    return TwilioCalls(sid, token) if sid and token else None

@@ -9,7 +9,6 @@ keys back this up. The run walks tenants in id order, in bounded batches.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +21,7 @@ from callcenter.domain.errors import InsufficientFunds
 from callcenter.models import Arrear, Seat, SeatCharge, Tenant
 from callcenter.services import arrears, audit, ledger
 from callcenter.services.seats import local_date
+from callcenter.services.uow import UnitOfWork
 
 BILLABLE = ("active", "past_due", "suspended")
 BATCH_SIZE = 100
@@ -179,9 +179,10 @@ def due_tenant_ids(session: Session, as_of: datetime, *, after_id: int = 0,
         .order_by(Tenant.id).limit(limit)))
 
 
-def run(session: Session, *, as_of: datetime, now: datetime, commit: Callable[[], None],
-        rollback: Callable[[], None], batch_size: int = BATCH_SIZE) -> RunReport:
+def run(uow: UnitOfWork, *, as_of: datetime, now: datetime,
+        batch_size: int = BATCH_SIZE) -> RunReport:
     """Process every due tenant, committing each one; a failing tenant does not stop it."""
+    session = uow.session
     report = RunReport(as_of=as_of)
     after = 0
     while ids := due_tenant_ids(session, as_of, after_id=after, limit=batch_size):
@@ -190,9 +191,9 @@ def run(session: Session, *, as_of: datetime, now: datetime, commit: Callable[[]
             part = RunReport(as_of=as_of)
             try:
                 process_tenant(session, tenant_id, as_of, now, part)
-                commit()
+                uow.commit()
             except sa.exc.SQLAlchemyError:
-                rollback()
+                uow.rollback()
                 report.failed.append(tenant_id)
                 continue
             report.add(part)

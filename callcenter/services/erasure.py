@@ -27,6 +27,7 @@ from callcenter.models import Erasure, Tenant, Termination
 from callcenter.services import audit
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.tenant_tables import is_text, primary_key, tenant_filter, tenant_tables
+from callcenter.services.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -249,16 +250,21 @@ def due(session: Session, *, now: datetime, retention_days: int) -> list[int]:
         .order_by(Tenant.id)))
 
 
-def run_due(session: Session, *, now: datetime, retention_days: int, secret: str,
-            commit: Callable[[], None], rollback: Callable[[], None]) -> dict[str, list[int]]:
+def run_due(uow: UnitOfWork, *, now: datetime, retention_days: int, secret: str
+            ) -> dict[str, list[int]]:
     """Erase every tenant past retention, each in its own transaction."""
     report: dict[str, list[int]] = {"erased": [], "failed": []}
-    for tenant_id in due(session, now=now, retention_days=retention_days):
+    for tenant_id in due(uow.session, now=now, retention_days=retention_days):
         try:
-            erase(session, None, tenant_id, secret=secret, now=now, trigger="retention")
-            commit()
+            erase(uow.session, None, tenant_id, secret=secret, now=now, trigger="retention")
+            uow.commit()
             report["erased"].append(tenant_id)
         except (sa.exc.SQLAlchemyError, InvalidState):
-            rollback()
+            uow.rollback()
             report["failed"].append(tenant_id)
     return report
+
+
+def record_for(session: Session, tenant_id: int) -> Erasure | None:
+    """The tenant's erasure record, if its data was erased."""
+    return session.scalars(sa.select(Erasure).where(Erasure.tenant_id == tenant_id)).first()

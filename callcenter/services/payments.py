@@ -27,6 +27,7 @@ from callcenter.integrations.stripe_gateway import (
 from callcenter.models import Payment, StripeEvent, Tenant
 from callcenter.services import refund_events, termination, topups
 from callcenter.services.access import Actor
+from callcenter.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,21 @@ def record_event(session: Session, event: dict[str, Any], *, now: datetime) -> S
     return row
 
 
-def handle_event(session: Session, event: dict[str, Any], *, now: datetime) -> str:
-    """Apply one verified Stripe event exactly once; returns what happened."""
+def handle_event(uow: UnitOfWork, event: dict[str, Any], *, now: datetime,
+                 gateway: PaymentGateway | None) -> str:
+    """Apply one verified Stripe event exactly once and commit; returns what happened.
+
+    Money that arrives after the account closed goes straight back to its card, after
+    the commit.
+    """
+    outcome = _apply_event(uow, event, now=now, gateway=gateway)
+    uow.commit()
+    return outcome
+
+
+def _apply_event(uow: UnitOfWork, event: dict[str, Any], *, now: datetime,
+                 gateway: PaymentGateway | None) -> str:
+    session = uow.session
     if not event.get("id"):
         raise InvalidInput("the event has no id")
     row = record_event(session, event, now=now)
@@ -124,6 +138,9 @@ def handle_event(session: Session, event: dict[str, Any], *, now: datetime) -> s
     obj = (event.get("data") or {}).get("object") or {}
     if kind == "payment_intent.succeeded":
         outcome = _succeeded(session, intent_from(obj), now=now)
+        if outcome == "owed_back":
+            tenant_id = _payment_for(session, intent_from(obj), now).tenant_id
+            uow.after_commit(lambda: termination.send_refunds(uow, gateway, tenant_id, now=now))
     elif kind in ("payment_intent.payment_failed", "payment_intent.canceled"):
         outcome = _failed(session, intent_from(obj), canceled=kind.endswith("canceled"), now=now)
     elif kind.startswith(("charge.refund", "refund.")):

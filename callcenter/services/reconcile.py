@@ -14,8 +14,8 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from callcenter.domain.errors import InvalidInput, InvalidState
-from callcenter.models import Call
+from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
+from callcenter.models import Call, ProviderEvent
 from callcenter.services import audit
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.calls import settle
@@ -81,3 +81,18 @@ def resolve(session: Session, actor: Actor, call: Call, duration: int, *,
     settle(session, call, status=status, duration=duration, now=now)
     audit.record(session, actor, "call.resolve", tenant_id=call.tenant_id, now=now,
                  call_id=call.id, duration=duration)
+
+
+def call_by_id(session: Session, call_id: int) -> Call:
+    """Any tenant's call, for an admin's decision; NotFound if there is none."""
+    call = session.get(Call, call_id)
+    if call is None:
+        raise NotFound("call not found")
+    return call
+
+
+def unclaimed_events(session: Session, *, limit: int = 100) -> list[ProviderEvent]:
+    """Provider reports about calls nobody authorized, newest first."""
+    return list(session.scalars(sa.select(ProviderEvent)
+                                .where(ProviderEvent.outcome == "unknown_call")
+                                .order_by(ProviderEvent.id.desc()).limit(limit)))

@@ -114,3 +114,9 @@ def remove_term(session: Session, actor: Actor, term_id: int, *, now: datetime) 
         raise NotFound("term not found")
     audit.record(session, actor, "lexicon.remove", now=now, term=row.term)
     session.delete(row)
+
+
+def lexicon_terms(session: Session) -> list[LexiconTerm]:
+    """The terms admins added on top of the shipped lexicon, by category."""
+    return list(session.scalars(sa.select(LexiconTerm)
+                                .order_by(LexiconTerm.category, LexiconTerm.term)))

@@ -6,6 +6,9 @@ request finds the settlement already there. Card refunds are only *recorded* her
 `pending`); the caller makes the Stripe calls after committing (`send_refunds`), each
 with the line's idempotency key, so a crash between Stripe and our commit is repaired
 by sending again: the gateway finds the refund it made under that key.
+
+`terminate_tenant` is the use case every adapter calls (API, pages, the billing job): it
+commits the termination through the unit of work and sends the refunds after the commit.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from callcenter.models import Hold, Payment, Seat, SeatCharge, Tenant, Terminati
 from callcenter.services import audit, ledger, settlement
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.seats import local_date
+from callcenter.services.uow import UnitOfWork
 
 
 @dataclass
@@ -121,6 +125,27 @@ def terminate(session: Session, actor: Actor, tenant_id: int, reason: object, *,
         return Outcome(term, blocked_by=holds)
     _book(session, actor, tenant, term, settlement.plan(session, tenant, reason, now=now), now)
     return Outcome(term, created=True)
+
+
+def terminate_tenant(uow: UnitOfWork, actor: Actor, tenant_id: int, reason: object, *,
+                     now: datetime, gateway: PaymentGateway | None,
+                     lookup: object = None, force: bool = False) -> Outcome:
+    """Terminate and settle, commit, then send the card refunds once committed.
+
+    With open holds the stop of new calls is still committed and the outcome lists the
+    holds. `force` first settles stale holds the provider (`lookup`) can report.
+    """
+    reconcile = None
+    if force:
+        from callcenter.services.reconcile import reconcile_holds
+
+        def reconcile() -> object:
+            return reconcile_holds(uow.session, now=now, lookup=lookup, tenant_id=tenant_id)
+    outcome = terminate(uow.session, actor, tenant_id, reason, now=now, reconcile=reconcile)
+    if not outcome.blocked_by:
+        uow.after_commit(lambda: send_refunds(uow, gateway, tenant_id, now=now))
+    uow.commit()
+    return outcome
 
 
 def _post(session: Session, tenant: Tenant, kind: str, amount: int, key: str, memo: str,
@@ -250,8 +275,8 @@ def send_refund(session: Session, gateway: PaymentGateway, line: TerminationLine
     return line
 
 
-def send_refunds(session: Session, gateway: PaymentGateway | None, tenant_id: int, *,
-                 now: datetime, commit: Callable[[], None]) -> list[TerminationLine]:
+def send_refunds(uow: UnitOfWork, gateway: PaymentGateway | None, tenant_id: int, *,
+                 now: datetime) -> list[TerminationLine]:
     """Send every pending card refund of a tenant, committing after each one.
 
     Failed lines are not resent here: a retry is an admin's decision (`send_refund`).
@@ -259,10 +284,17 @@ def send_refunds(session: Session, gateway: PaymentGateway | None, tenant_id: in
     if gateway is None:
         return []  # Stripe unset: the lines stay pending, visible, and can be sent later
     sent = []
-    for line in pending_refunds(session, tenant_id):
-        sent.append(send_refund(session, gateway, line, now=now))
-        commit()
+    for line in pending_refunds(uow.session, tenant_id):
+        sent.append(send_refund(uow.session, gateway, line, now=now))
+        uow.commit()
     return sent
+
+
+def failed_refunds(session: Session, tenant_id: int) -> list[TerminationLine]:
+    """Card refunds Stripe refused: an admin retries them."""
+    return list(session.scalars(sa.select(TerminationLine).where(
+        TerminationLine.tenant_id == tenant_id, TerminationLine.kind == "card_refund",
+        TerminationLine.status == "failed").order_by(TerminationLine.position)))
 
 
 def line_of(session: Session, tenant_id: int, line_id: int) -> TerminationLine:
@@ -297,3 +329,36 @@ def close_line(session: Session, actor: Actor, line: TerminationLine, status: ob
                  line_id=line.id, kind=line.kind, status=status,
                  amount_micros=line.amount_micros)
     return line
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The admin's list of terminations and the tenants that could be terminated."""
+
+    rows: list[tuple[Termination, Tenant]]
+    outstanding: dict[int, int]  # termination id -> lines still to pay, refund or close
+    tenants: list[tuple[int, str, str | None]]
+
+
+def overview(session: Session, *, limit: int = 200) -> Overview:
+    """Terminations newest first with their outstanding line counts."""
+    outstanding = (sa.select(TerminationLine.termination_id, sa.func.count())
+                   .where(TerminationLine.status.in_(("pending", "failed", "open")))
+                   .group_by(TerminationLine.termination_id))
+    rows = session.execute(sa.select(Termination, Tenant)
+                           .join(Tenant, Tenant.id == Termination.tenant_id)
+                           .order_by(Termination.id.desc()).limit(limit)).all()
+    tenants = session.execute(sa.select(Tenant.id, Tenant.name, Tenant.account_code)
+                              .where(Tenant.status != "purged").order_by(Tenant.name)
+                              .limit(500)).all()
+    return Overview([tuple(r) for r in rows], dict(session.execute(outstanding).all()),
+                    [tuple(t) for t in tenants])
+
+
+def intent_ids(session: Session, lines: list[TerminationLine]) -> dict[int, str]:
+    """Payment id -> Stripe PaymentIntent id for the card refund lines."""
+    ids = {x.payment_id for x in lines if x.payment_id}
+    if not ids:
+        return {}
+    return dict(session.execute(sa.select(Payment.id, Payment.intent_id)
+                                .where(Payment.id.in_(ids))).all())

@@ -1,4 +1,6 @@
-"""Flask adapters: parse the request, call a service, commit once, render."""
+"""Flask adapters, by audience: `api/` (JSON), `webhooks/` (providers), `pages/admin/`
+and `pages/portal/` (people), and `common/` (what they share). Each parses the request,
+calls one use case, commits through the unit of work and renders."""
 
 from __future__ import annotations
 
@@ -6,39 +8,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register blueprints, the login loader and the error handlers."""
-    from callcenter.domain.money import format_amount
-    from callcenter.web import (
-        admin,
-        api,
-        auth,
-        calls_pages,
-        compliance_pages,
-        errors,
-        portal,
-        review_pages,
-        security,
-        webhooks,
-    )
-    from callcenter.web.highlight import highlight
+    """Register the shared helpers, then each audience's blueprints."""
+    from callcenter.web import api, pages, webhooks
+    from callcenter.web.common import errors, filters, providers, security
 
-    app.jinja_env.filters["money"] = format_amount
-    app.jinja_env.filters["highlight"] = highlight
-
+    filters.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(portal.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(calls_pages.bp)
-    app.register_blueprint(compliance_pages.bp)
-    app.register_blueprint(review_pages.bp)
+    providers.init_app(app)
+    pages.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
-    # Card payments, termination, export and erasure (issue 6).
-    from callcenter.web import payments_pages, stripe_context, termination_pages, webhooks_stripe
-
-    stripe_context.init_app(app)
-    app.register_blueprint(payments_pages.bp)
-    app.register_blueprint(termination_pages.bp)
-    app.register_blueprint(webhooks_stripe.bp)

@@ -282,6 +282,7 @@ class _CrashAfterRefund:
 def test_refund_lost_in_a_crash_is_sent_once_by_the_next_run(client, factory, clock, app,
                                                               stripe_fake):
     from callcenter.services import termination
+    from callcenter.services.uow import UnitOfWork
 
     t = _tenant(factory, clock, bank="5.00")
     intent = card_topup(client, factory.token(t.owner_email), t.id, "20.00")
@@ -290,8 +291,8 @@ def test_refund_lost_in_a_crash_is_sent_once_by_the_next_run(client, factory, cl
     assert _lines(body, "card_refund")[0]["status"] == "pending"
     with app.app_context():
         try:
-            termination.send_refunds(db.session, _CrashAfterRefund(stripe_fake), t.id,
-                                     now=clock(), commit=db.session.commit)
+            termination.send_refunds(UnitOfWork(db.session), _CrashAfterRefund(stripe_fake),
+                                     t.id, now=clock())
         except SystemExit:
             db.session.rollback()
     app.extensions["stripe_gateway"] = stripe_fake

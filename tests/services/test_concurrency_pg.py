@@ -112,6 +112,7 @@ def test_four_concurrent_billing_runs_charge_each_seat_once(pg_app, clock):
 
     from callcenter.models import SeatCharge
     from callcenter.services import billing, seats
+    from callcenter.services.uow import UnitOfWork
     from tests.factories import Factory
 
     factory = Factory(pg_app, clock)
@@ -127,8 +128,7 @@ def test_four_concurrent_billing_runs_charge_each_seat_once(pg_app, clock):
 
     def run(_: int):
         with pg_app.app_context():
-            return billing.run(db.session, as_of=clock(), now=clock(),
-                               commit=db.session.commit, rollback=db.session.rollback,
+            return billing.run(UnitOfWork(db.session), as_of=clock(), now=clock(),
                                batch_size=2)
 
     reports = _run_threads(4, run)

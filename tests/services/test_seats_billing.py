@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from callcenter.domain.errors import InsufficientFunds, InvalidState
 from callcenter.extensions import db
 from callcenter.models import Arrear, LedgerEntry, Seat, SeatCharge, Tenant
-from callcenter.services import billing, ledger, seats, tenants, topups
+from callcenter.services import billing, billing_job, ledger, seats, tenants, topups
+from callcenter.services.uow import UnitOfWork
 
 
 def at(clock, y, m, d, hour=12):
@@ -51,8 +52,13 @@ def _balance(session, tenant_id):
 
 
 def _run(session, clock, as_of=None):
-    return billing.run(session, as_of=as_of or clock(), now=clock(), commit=session.commit,
-                       rollback=session.rollback)
+    return billing.run(UnitOfWork(session), as_of=as_of or clock(), now=clock())
+
+
+def _job(session, clock):
+    report = billing_job.run(UnitOfWork(session), as_of=clock(), now=clock(),
+                             retention_days=30, secret="s", gateway=None)
+    return billing_job.report_json(report), report.failed
 
 
 @pytest.mark.parametrize("anchor,day,expected", [
@@ -223,12 +229,10 @@ def test_auto_termination_after_days_suspended(session, factory, clock):
     _run(session, clock)
     at(clock, 2026, 4, 4)
     _run(session, clock)
-    from callcenter.web.jobs import run_billing
-
     at(clock, 2026, 4, 13)
-    assert run_billing(as_of=clock(), now=clock())[0]["terminated"] == []
+    assert _job(session, clock)[0]["terminated"] == []
     at(clock, 2026, 4, 14)
-    report, failed = run_billing(as_of=clock(), now=clock())
+    report, failed = _job(session, clock)
     assert report["terminated"] == [tid] and not failed
     session.expire_all()
     t = session.get(Tenant, tid)
@@ -242,6 +246,5 @@ def test_billing_runs_in_batches(session, factory, clock):
     for tid in ids:
         _provision(session, factory, tid, clock)
     at(clock, 2026, 2, 28)
-    report = billing.run(session, as_of=clock(), now=clock(), commit=session.commit,
-                         rollback=session.rollback, batch_size=2)
+    report = billing.run(UnitOfWork(session), as_of=clock(), now=clock(), batch_size=2)
     assert report.tenants_examined == 5 and report.seats_charged == 5

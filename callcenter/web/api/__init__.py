@@ -7,7 +7,7 @@ from flask import Blueprint, g, request
 from callcenter.domain.errors import Unauthorized
 from callcenter.extensions import csrf, db
 from callcenter.services import auth as auth_service
-from callcenter.web.context import now
+from callcenter.web.common.context import now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry one

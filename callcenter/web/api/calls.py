@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import current_app, jsonify, request
 
 from callcenter.domain.errors import Forbidden, InvalidInput
 from callcenter.extensions import db
 from callcenter.services import call_log, rates
 from callcenter.services import calls as call_service
 from callcenter.services.access import tenant_for
-from callcenter.web.api import bp, serialize
-from callcenter.web.api.ledger import next_cursor, page_args
-from callcenter.web.context import actor, commit, compliance_policy, json_body, now
+from callcenter.web.api import bp
+from callcenter.web.common import serialize
+from callcenter.web.common.context import actor, commit, compliance_policy, json_body, now
+from callcenter.web.common.params import next_cursor, page_args
+from callcenter.web.common.responses import csv_response
 
 
 @bp.post("/calls/authorize")
@@ -80,31 +79,14 @@ def list_calls(tenant_id: int):
     tenant = tenant_for(db.session, who, tenant_id)
     filters = call_log.parse_filter(request.args)
     if request.args.get("format") == "csv":
-        return csv_response(call_log.iter_all(db.session, who, tenant.id, filters),
+        rows = call_log.iter_all(db.session, who, tenant.id, filters)
+        return csv_response(call_log.CSV_HEADER, (call_log.csv_row(c) for c in rows),
                             f"calls-{tenant.account_code}.csv")
     before, limit = page_args()
     rows = call_log.calls(db.session, who, tenant.id, filters, before_id=before,
                           limit=limit + 1)
     return jsonify({"items": [serialize.call(c, tenant.currency) for c in rows[:limit]],
                     "next_cursor": next_cursor(rows, limit)})
-
-
-def csv_response(rows, filename: str) -> Response:
-    """Stream calls as CSV without holding them all in memory."""
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(call_log.CSV_HEADER)
-        for call in rows:
-            writer.writerow(call_log.csv_row(call))
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.put("/tenants/<int:tenant_id>/rates")

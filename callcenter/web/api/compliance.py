@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from callcenter.domain.clock import parse_as_of
 from callcenter.domain.errors import InvalidInput
 from callcenter.extensions import db
 from callcenter.services import compliance, consents, scripts
 from callcenter.services import number_lists as lists
 from callcenter.services.access import tenant_for
-from callcenter.web.api import bp, serialize
-from callcenter.web.api.seats import parse_as_of
-from callcenter.web.context import actor, commit, compliance_policy, json_body, now
+from callcenter.web.api import bp
+from callcenter.web.common import serialize
+from callcenter.web.common.context import actor, commit, compliance_policy, json_body, now
+from callcenter.web.common.params import list_window, offset_page
 
 LIST_ROLES = ("admin", "owner")
 
@@ -23,20 +25,6 @@ def request_rows(columns: tuple[str, ...]) -> tuple[list[lists.Row], dict]:
         return lists.rows_from_csv(upload.read(), columns), request.form.to_dict()
     data = json_body()
     return lists.rows_from_numbers(data.get("numbers")), data
-
-
-def list_window() -> tuple[int, int]:
-    """(offset, limit) of a list page: limit 1 to 5000, default 1000."""
-    offset, limit = request.args.get("offset", "0"), request.args.get("limit", "1000")
-    if not offset.isdigit() or not limit.isdigit() or not 1 <= int(limit) <= 5000:
-        raise InvalidInput("offset must be >= 0 and limit 1 to 5000")
-    return int(offset), int(limit)
-
-
-def offset_page(rows: list, offset: int, limit: int, shape) -> dict:
-    """`{items, next_offset}` from `limit + 1` fetched rows."""
-    return {"items": [shape(r) for r in rows[:limit]],
-            "next_offset": offset + limit if len(rows) > limit else None}
 
 
 @bp.post("/tenants/<int:tenant_id>/compliance/check")

@@ -8,9 +8,11 @@ from callcenter.extensions import db
 from callcenter.services import dnc
 from callcenter.services import number_lists as lists
 from callcenter.services.access import require_admin, tenant_for
-from callcenter.web.api import bp, serialize
-from callcenter.web.api.compliance import LIST_ROLES, list_window, offset_page, request_rows
-from callcenter.web.context import actor, commit, now
+from callcenter.web.api import bp
+from callcenter.web.api.compliance import LIST_ROLES, request_rows
+from callcenter.web.common import serialize
+from callcenter.web.common.context import actor, commit, now
+from callcenter.web.common.params import list_window, offset_page
 
 
 @bp.post("/tenants/<int:tenant_id>/dnc")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
-from flask import jsonify, request
+from flask import jsonify
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import parse_amount
@@ -13,8 +10,10 @@ from callcenter.extensions import db
 from callcenter.services import ledger as ledger_service
 from callcenter.services import topups
 from callcenter.services.access import tenant_for
-from callcenter.web.api import bp, serialize
-from callcenter.web.context import actor, commit, json_body, now
+from callcenter.web.api import bp
+from callcenter.web.common import serialize
+from callcenter.web.common.context import actor, commit, json_body, now
+from callcenter.web.common.params import next_cursor, page_args
 
 
 @bp.post("/tenants/<int:tenant_id>/topups")
@@ -52,38 +51,6 @@ def create_topup(tenant_id: int):
     body = {"entry": serialize.ledger_entry(posting.entry, tenant.currency),
             "tenant": serialize.tenant(tenant)}
     return jsonify(body), 201 if posting.created else 200
-
-
-def _cursor() -> int | None:
-    raw = request.args.get("cursor")
-    if not raw:
-        return None
-    try:
-        value = base64.urlsafe_b64decode(raw.encode() + b"==").decode()
-    except (binascii.Error, UnicodeDecodeError):
-        value = ""
-    if not value.isdigit():
-        raise InvalidInput("cursor is not valid", details={"field": "cursor"})
-    return int(value)
-
-
-def _limit() -> int:
-    raw = request.args.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
-        raise InvalidInput("limit must be from 1 to 200", details={"field": "limit"})
-    return int(raw)
-
-
-def page_args() -> tuple[int | None, int]:
-    """(before_id, limit) from `cursor` and `limit`."""
-    return _cursor(), _limit()
-
-
-def next_cursor(rows: list, limit: int) -> str | None:
-    """The cursor of the page after `rows[:limit]`, if `rows` has more."""
-    if len(rows) <= limit:
-        return None
-    return base64.urlsafe_b64encode(str(rows[limit - 1].id).encode()).decode().rstrip("=")
 
 
 @bp.get("/tenants/<int:tenant_id>/ledger")

@@ -10,9 +10,10 @@ from callcenter.domain.money import parse_amount
 from callcenter.extensions import db
 from callcenter.services import payments
 from callcenter.services.access import tenant_for
-from callcenter.web.api import bp, serialize
-from callcenter.web.context import actor, commit, idempotency_key, json_body, now
-from callcenter.web.stripe_context import limits, require_gateway
+from callcenter.web.api import bp
+from callcenter.web.common import serialize
+from callcenter.web.common.context import actor, commit, idempotency_key, json_body, now
+from callcenter.web.common.providers import limits, require_gateway
 
 
 def request_key() -> str:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from flask import current_app, jsonify, request
 
-from flask import jsonify, request
-
+from callcenter.domain.clock import parse_as_of
 from callcenter.domain.errors import InvalidInput
 from callcenter.extensions import db
-from callcenter.services import billing
+from callcenter.services import billing, billing_job
 from callcenter.services import seats as seat_service
 from callcenter.services.access import require_admin, tenant_for
-from callcenter.web.api import bp, serialize
-from callcenter.web.context import actor, commit, idempotency_key, json_body, now
+from callcenter.web.api import bp
+from callcenter.web.common import serialize
+from callcenter.web.common.context import actor, commit, idempotency_key, json_body, now, uow
+from callcenter.web.common.providers import gateway
 
 
 @bp.post("/tenants/<int:tenant_id>/seats")
@@ -85,19 +86,6 @@ def release_seat(tenant_id: int, seat_id: int):
     return jsonify(serialize.seat(seat))
 
 
-def parse_as_of(value: object) -> datetime | None:
-    """An ISO 8601 moment (a date means its start, UTC; no zone means UTC)."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise InvalidInput("as_of must be an ISO 8601 date or time", details={"field": "as_of"})
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @bp.post("/billing/run")
 def billing_run():
     """Run billing.
@@ -117,8 +105,8 @@ def billing_run():
     data = request.get_json(silent=True) if request.data else {}
     if not isinstance(data, dict):
         raise InvalidInput("the request body must be a JSON object")
-    from callcenter.web.jobs import run_billing
-
     moment = now()
-    report, _ = run_billing(as_of=parse_as_of(data.get("as_of")) or moment, now=moment)
-    return jsonify(report)
+    report = billing_job.run(uow(), as_of=parse_as_of(data.get("as_of")) or moment, now=moment,
+                             retention_days=current_app.config["ERASURE_RETENTION_DAYS"],
+                             secret=current_app.config["SECRET_KEY"], gateway=gateway())
+    return jsonify(serialize.job_report(report))

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, send_file
+from flask import current_app, jsonify
 
 from callcenter.extensions import db
-from callcenter.services import erasure, export
+from callcenter.services import erasure
 from callcenter.services.access import tenant_for
-from callcenter.web.api import bp, serialize
-from callcenter.web.context import actor, commit, now
-
-
-def export_response(tenant_id: int):
-    """Build the zip for an admin or the tenant's owner and send it."""
-    who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin", "owner"))
-    moment = now()
-    archive = export.build(db.session, who, tenant, now=moment)
-    commit()
-    name = f"{tenant.account_code or tenant.id}-export-{moment:%Y%m%d%H%M%S}.zip"
-    return send_file(archive, mimetype="application/zip", as_attachment=True,
-                     download_name=name)
+from callcenter.web.api import bp
+from callcenter.web.common import serialize
+from callcenter.web.common.context import actor, commit, now
+from callcenter.web.common.responses import export_response
 
 
 def erase_tenant(tenant_id: int):

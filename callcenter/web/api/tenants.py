@@ -8,8 +8,9 @@ from callcenter.domain.errors import InvalidInput
 from callcenter.extensions import db
 from callcenter.services import tenants as tenant_service
 from callcenter.services.access import tenant_for
-from callcenter.web.api import bp, serialize
-from callcenter.web.context import actor, commit, json_body, now
+from callcenter.web.api import bp
+from callcenter.web.common import serialize
+from callcenter.web.common.context import actor, commit, json_body, now
 
 
 @bp.post("/tenants")

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import jsonify, request
 
 from callcenter.domain.errors import Conflict, NotFound
 from callcenter.extensions import db
-from callcenter.models import Payment, Tenant
+from callcenter.models import Tenant
 from callcenter.services import settlement, termination
 from callcenter.services.access import tenant_for
-from callcenter.web.api import bp, serialize
-from callcenter.web.context import actor, commit, json_body, now
-from callcenter.web.stripe_context import gateway, require_gateway
+from callcenter.web.api import bp
+from callcenter.web.common import serialize
+from callcenter.web.common.context import actor, commit, json_body, now, uow
+from callcenter.web.common.providers import gateway, require_gateway, twilio_lookup
 
 
 def settlement_json(tenant: Tenant) -> dict:
@@ -21,35 +21,7 @@ def settlement_json(tenant: Tenant) -> dict:
     if term is None:
         raise NotFound("this tenant has no termination")
     rows = termination.lines(db.session, term.id)
-    ids = {x.payment_id for x in rows if x.payment_id}
-    intents = dict(db.session.execute(sa.select(Payment.id, Payment.intent_id)
-                                      .where(Payment.id.in_(ids))).all()) if ids else {}
-    return serialize.termination(term, rows, intents)
-
-
-def reconciler(tenant_id: int):
-    """Settle the tenant's stale call holds the provider can report (a forced run)."""
-    from callcenter.services.reconcile import reconcile_holds
-    from callcenter.web.providers import twilio_lookup
-
-    return lambda: reconcile_holds(db.session, now=now(), lookup=twilio_lookup(),
-                                   tenant_id=tenant_id)
-
-
-def run_termination(tenant_id: int, reason: object, force: bool):
-    """Terminate, commit, then send the card refunds; 409 if holds are still open."""
-    who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    outcome = termination.terminate(db.session, who, tenant.id, reason, now=now(),
-                                    reconcile=reconciler(tenant.id) if force else None)
-    # Committed even when holds block the settlement: new calls stay stopped meanwhile.
-    commit()
-    if outcome.blocked_by:
-        raise Conflict("open holds must be settled first (calls stopped meanwhile)",
-                       details={"open_holds": [serialize.hold(h, tenant.currency)
-                                               for h in outcome.blocked_by]})
-    termination.send_refunds(db.session, gateway(), tenant.id, now=now(), commit=commit)
-    return tenant, outcome
+    return serialize.termination(term, rows, termination.intent_ids(db.session, rows))
 
 
 @bp.post("/tenants/<int:tenant_id>/termination")
@@ -76,8 +48,15 @@ def terminate_tenant(tenant_id: int):
         409: {description: "open holds, listed in error.details.open_holds; calls stopped"}
     """
     data = json_body()
-    force = data.get("force", False) is True
-    tenant, outcome = run_termination(tenant_id, data.get("reason"), force)
+    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin",))
+    outcome = termination.terminate_tenant(
+        uow(), actor(), tenant.id, data.get("reason"), now=now(), gateway=gateway(),
+        lookup=twilio_lookup(), force=data.get("force", False) is True)
+    if outcome.blocked_by:
+        # The stop of new calls is committed; the settlement waits for the holds.
+        raise Conflict("open holds must be settled first (calls stopped meanwhile)",
+                       details={"open_holds": [serialize.hold(h, tenant.currency)
+                                               for h in outcome.blocked_by]})
     return jsonify(settlement_json(tenant)), 201 if outcome.created else 200
 
 

@@ -8,7 +8,7 @@ from callcenter.domain.errors import InvalidInput, Unauthorized
 from callcenter.extensions import db
 from callcenter.services import auth as auth_service
 from callcenter.web.api import bp
-from callcenter.web.context import client_ip, commit, json_body, now
+from callcenter.web.common.context import client_ip, commit, json_body, now
 
 
 @bp.post("/auth/tokens")

@@ -1,0 +1,73 @@
+"""The scheduled job behind `flask billing run` and `POST /api/v1/billing/run`.
+
+Renewals and dunning up to `as_of`, then what the real clock makes due: automatic
+terminations of tenants suspended too long, erasure after the retention period, card
+refunds recorded but never sent, and the pruning of old failed sign-ins. Each tenant
+is its own transaction, so a failing one does not stop the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from callcenter.domain.errors import DomainError
+from callcenter.domain.money import format_amount
+from callcenter.integrations.stripe_gateway import PaymentGateway
+from callcenter.services import auth, billing, erasure, termination
+from callcenter.services.access import SYSTEM
+from callcenter.services.uow import UnitOfWork
+
+
+@dataclass
+class JobReport:
+    """What one run of the job did."""
+
+    billing: billing.RunReport
+    erasure: dict[str, list[int]] = field(default_factory=dict)
+    refunds_sent: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """Whether any tenant failed (the CLI exits non-zero)."""
+        return bool(self.billing.failed or self.erasure.get("failed"))
+
+
+def run(uow: UnitOfWork, *, as_of: datetime, now: datetime, retention_days: int, secret: str,
+        gateway: PaymentGateway | None) -> JobReport:
+    """Run every step; irreversible ones (termination, erasure) go by `now`, never `as_of`."""
+    report = billing.run(uow, as_of=as_of, now=now)
+    for tenant_id in report.to_terminate:
+        try:
+            termination.terminate_tenant(uow, SYSTEM, tenant_id, "breach", now=now,
+                                         gateway=gateway)
+            report.terminated.append(tenant_id)
+        except DomainError:
+            uow.rollback()
+            report.failed.append(tenant_id)
+    erased = erasure.run_due(uow, now=now, retention_days=retention_days, secret=secret)
+    sent = 0
+    for tenant_id in termination.tenants_with_unsent_refunds(uow.session):
+        sent += len(termination.send_refunds(uow, gateway, tenant_id, now=now))
+    auth.prune_login_attempts(uow.session, before=now - timedelta(days=1))
+    uow.commit()
+    return JobReport(billing=report, erasure=erased, refunds_sent=sent)
+
+
+def _by_currency(amounts) -> dict[str, str]:
+    return {cur: format_amount(v) for cur, v in sorted(amounts.items()) if v}
+
+
+def report_json(report: JobReport) -> dict:
+    """The report as JSON: money per currency as decimal strings."""
+    r = report.billing
+    return {
+        "as_of": r.as_of.isoformat(), "tenants_examined": r.tenants_examined,
+        "periods_renewed": r.periods_renewed, "seats_charged": r.seats_charged,
+        "charged": _by_currency(r.charged),
+        "arrears_recorded": _by_currency(r.arrears_recorded),
+        "late_fees": _by_currency(r.late_fees), "past_due": r.past_due,
+        "suspended": r.suspended, "to_terminate": r.to_terminate,
+        "terminated": r.terminated, "failed": r.failed,
+        "erasure": report.erasure, "refunds_sent": report.refunds_sent,
+    }

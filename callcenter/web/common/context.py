@@ -1,0 +1,134 @@
+"""Request-scoped helpers: the clock, the unit of work, the acting user and tenant.
+
+The acting user and the tenant a request acts on are resolved here and nowhere else:
+API views and pages alike call `actor()` and `acting_tenant()` / `own_tenant()`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import TypeVar
+
+from flask import abort, current_app, flash, g, request
+from flask_login import current_user, login_required
+
+from callcenter.domain.calling_hours import PLATFORM_CAP, parse_schedule
+from callcenter.domain.clock import system_clock
+from callcenter.domain.errors import DomainError, InvalidInput, Unauthorized
+from callcenter.extensions import db
+from callcenter.models import Tenant
+from callcenter.services.access import Actor, tenant_for
+from callcenter.services.compliance import CompliancePolicy
+from callcenter.services.uow import UnitOfWork
+
+T = TypeVar("T")
+
+
+def now() -> datetime:
+    """The injected clock (tests) or the system clock."""
+    clock = current_app.config.get("CLOCK") or system_clock
+    return clock()
+
+
+def uow() -> UnitOfWork:
+    """This request's unit of work over the app's session."""
+    found = g.get("uow")
+    if found is None:
+        found = g.uow = UnitOfWork(db.session)
+    return found
+
+
+def commit() -> None:
+    """End the request's business transaction; its after-commit effects run next."""
+    uow().commit()
+
+
+def rollback() -> None:
+    """Undo the request's transaction and drop its effects."""
+    uow().rollback()
+
+
+def actor() -> Actor:
+    """The acting user: the API token's owner, or the signed-in page user."""
+    user = getattr(g, "api_user", None)
+    if user is None:
+        if not current_user.is_authenticated:
+            raise Unauthorized("sign in first")
+        user = current_user
+    return Actor(user_id=user.id, role=user.role, tenant_id=user.tenant_id)
+
+
+def acting_tenant(tenant_id: int, roles: tuple[str, ...] = ("admin", "owner", "agent")
+                  ) -> Tenant:
+    """The tenant the actor acts on: another tenant's is not found, a wrong role forbidden."""
+    return tenant_for(db.session, actor(), tenant_id, roles=roles)
+
+
+def own_tenant(roles: tuple[str, ...] = ("owner", "agent")) -> Tenant:
+    """A tenant page's tenant: the signed-in user's own; other roles get a 404 page."""
+    if current_user.role not in roles:
+        abort(404)
+    return acting_tenant(current_user.tenant_id, roles)
+
+
+def admin_required(view):
+    """Signed in as a platform admin, or 404 (admin pages do not announce themselves)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.role != "admin":
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return data
+
+
+def form_action(action: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run a page form's use case and commit; on a domain error roll back and flash it."""
+    try:
+        result = action()
+        commit()
+    except DomainError as exc:
+        rollback()
+        flash(exc.message, "error")
+        return False, None
+    return True, result
+
+
+def idempotency_key() -> str | None:
+    """The client's Idempotency-Key header, if sent (1 to 100 characters)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 100:
+        raise InvalidInput("Idempotency-Key must be 1 to 100 characters")
+    return key
+
+
+def client_ip() -> str:
+    """The client's address; behind `TRUSTED_PROXIES` proxies, as the first one saw it."""
+    return request.remote_addr or "unknown"
+
+
+def compliance_policy() -> CompliancePolicy:
+    """The platform's calling-hours policy, parsed from the configuration once per app."""
+    policy = current_app.extensions.get("compliance_policy")
+    if policy is None:
+        cfg = current_app.config
+        cap = cfg.get("CALLING_HOURS_CAP")
+        policy = CompliancePolicy(
+            cap=parse_schedule(json.loads(cap)) if cap else PLATFORM_CAP,
+            unknown_zone_policy=cfg.get("CALLING_HOURS_UNKNOWN_ZONE", "tenant_timezone"),
+            max_zones=cfg.get("CALLING_HOURS_MAX_ZONES", 5))
+        current_app.extensions["compliance_policy"] = policy
+    return policy

@@ -1,0 +1,69 @@
+"""Domain errors to HTTP, in one place: one JSON shape for the API, pages for humans."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from callcenter.domain.errors import DomainError
+from callcenter.web.common.context import rollback
+
+STATUS = {
+    "invalid_input": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "insufficient_funds": 402,
+    "conflict": 409,
+    "idempotency_conflict": 409,
+    "invalid_state": 409,
+    "compliance_blocked": 422,
+    "rate_limited": 429,
+    "provider_error": 502,
+}
+
+
+def wants_json() -> bool:
+    """API and webhook callers get JSON; browsers get pages."""
+    return request.path.startswith(("/api/", "/webhooks/"))
+
+
+def error_response(code: str, message: str, status: int, details: dict | None = None):
+    """The contract's error shape."""
+    body: dict = {"error": {"code": code, "message": message}}
+    if details:
+        body["error"]["details"] = details
+    return jsonify(body), status
+
+
+def init_app(app: Flask) -> None:
+    """Install the handlers; every failed request rolls back first."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        rollback()
+        status = STATUS.get(exc.code, 400)
+        if wants_json():
+            return error_response(exc.code, exc.message, status, exc.details)
+        return render_template("error.html", status=status, message=exc.message), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        rollback()
+        if wants_json():
+            code = (exc.name or "error").lower().replace(" ", "_")
+            return error_response(code, exc.description or exc.name, exc.code or 500)
+        return render_template("error.html", status=exc.code,
+                               message=exc.description), exc.code
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError):
+        # Providers retry on 5xx; nothing was committed.
+        rollback()
+        app.logger.exception("database error")
+        if wants_json():
+            return error_response("unavailable", "the service cannot take this right now",
+                                  503)
+        return render_template("error.html", status=503,
+                               message="The service is briefly unavailable."), 503

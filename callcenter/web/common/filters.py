@@ -1,0 +1,29 @@
+"""Jinja filters: money amounts, and scripts with their screening hits marked."""
+
+from __future__ import annotations
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+from callcenter.domain.money import format_amount
+
+
+def highlight(text: str, hits: list[dict]) -> Markup:
+    """`text` with each hit's span wrapped in <mark title="category">; overlaps merged."""
+    spans = sorted((h["start"], h["end"], h["category"]) for h in hits or [])
+    out, pos = [], 0
+    for start, end, category in spans:
+        if end <= pos:
+            continue
+        start = max(start, pos)
+        out.append(escape(text[pos:start]))
+        out.append(Markup('<mark title="{}">{}</mark>').format(category, text[start:end]))
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters."""
+    app.jinja_env.filters["money"] = format_amount
+    app.jinja_env.filters["highlight"] = highlight

@@ -1,0 +1,56 @@
+"""Query-string and body parameters shared by API views and pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import request
+
+from callcenter.domain.errors import InvalidInput
+
+
+def _cursor() -> int | None:
+    raw = request.args.get("cursor")
+    if not raw:
+        return None
+    try:
+        value = base64.urlsafe_b64decode(raw.encode() + b"==").decode()
+    except (binascii.Error, UnicodeDecodeError):
+        value = ""
+    if not value.isdigit():
+        raise InvalidInput("cursor is not valid", details={"field": "cursor"})
+    return int(value)
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise InvalidInput("limit must be from 1 to 200", details={"field": "limit"})
+    return int(raw)
+
+
+def page_args() -> tuple[int | None, int]:
+    """(before_id, limit) from `cursor` and `limit` (cursor pages, newest first)."""
+    return _cursor(), _limit()
+
+
+def next_cursor(rows: list, limit: int) -> str | None:
+    """The cursor of the page after `rows[:limit]`, if `rows` has more."""
+    if len(rows) <= limit:
+        return None
+    return base64.urlsafe_b64encode(str(rows[limit - 1].id).encode()).decode().rstrip("=")
+
+
+def list_window() -> tuple[int, int]:
+    """(offset, limit) of an offset page: limit 1 to 5000, default 1000."""
+    offset, limit = request.args.get("offset", "0"), request.args.get("limit", "1000")
+    if not offset.isdigit() or not limit.isdigit() or not 1 <= int(limit) <= 5000:
+        raise InvalidInput("offset must be >= 0 and limit 1 to 5000")
+    return int(offset), int(limit)
+
+
+def offset_page(rows: list, offset: int, limit: int, shape) -> dict:
+    """`{items, next_offset}` from `limit + 1` fetched rows."""
+    return {"items": [shape(r) for r in rows[:limit]],
+            "next_offset": offset + limit if len(rows) > limit else None}

@@ -1,0 +1,43 @@
+"""Provider clients built from the app's configuration (tests replace them)."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, current_app
+
+from callcenter.domain.money import parse_amount
+from callcenter.integrations import stripe_gateway, twilio_voice
+from callcenter.integrations.stripe_gateway import PaymentGateway
+from callcenter.integrations.twilio_voice import TwilioCalls
+from callcenter.services.payments import TopupLimits
+
+EXTENSION = stripe_gateway.EXTENSION
+
+
+def init_app(app: Flask) -> None:
+    """Build the Stripe gateway from the settings; tests may replace `app.extensions[...]`."""
+    app.extensions[EXTENSION] = stripe_gateway.from_config(app.config)
+
+
+def gateway() -> PaymentGateway | None:
+    """The Stripe gateway, or None when Stripe is not configured."""
+    return current_app.extensions.get(EXTENSION)
+
+
+def require_gateway() -> PaymentGateway:
+    """The gateway, or 503: card top-ups are disabled without Stripe settings."""
+    found = gateway()
+    if found is None:
+        abort(503, "card payments are not configured on this platform")
+    return found
+
+
+def limits() -> TopupLimits:
+    """TOPUP_MIN and TOPUP_MAX (decimal strings in the tenant's currency)."""
+    cfg = current_app.config
+    return TopupLimits(parse_amount(cfg["TOPUP_MIN"], field="TOPUP_MIN"),
+                       parse_amount(cfg["TOPUP_MAX"], field="TOPUP_MAX"))
+
+
+def twilio_lookup() -> TwilioCalls | None:
+    """A Twilio REST client when credentials are configured, else None."""
+    return twilio_voice.calls_from_config(current_app.config)

@@ -1,0 +1,67 @@
+"""Admin call pages: a tenant's call log, calls left open, and the rate editor."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from callcenter.domain.errors import InvalidInput
+from callcenter.extensions import db
+from callcenter.services import rates, reconcile
+from callcenter.services.tenants import current_rate_plan
+from callcenter.web.common.context import acting_tenant, actor, admin_required, form_action, now
+from callcenter.web.pages.admin import bp
+from callcenter.web.pages.shared import call_log_page
+
+
+@bp.get("/tenants/<int:tenant_id>/calls")
+@admin_required
+def calls(tenant_id: int):
+    """An admin's view of one tenant's calls."""
+    return call_log_page(acting_tenant(tenant_id), "admin/calls.html")
+
+
+@bp.get("/calls/open")
+@admin_required
+def open_calls():
+    """Calls still holding funds past their end, and provider events nobody claimed."""
+    return render_template("admin/open_calls.html",
+                           stale=reconcile.stale_calls(db.session, now()),
+                           unknown=reconcile.unclaimed_events(db.session))
+
+
+@bp.post("/calls/<int:call_id>/resolve")
+@admin_required
+def resolve_call(call_id: int):
+    """Settle an unreported call with the duration an admin decided (0 releases it)."""
+    call = reconcile.call_by_id(db.session, call_id)
+    raw = request.form.get("duration", "")
+
+    def settle() -> None:
+        if not raw.isdigit():
+            raise InvalidInput("duration must be a whole number of seconds")
+        reconcile.resolve(db.session, actor(), call, int(raw), now=now())
+
+    if form_action(settle)[0]:
+        flash(f"Call {call_id} settled.", "success")
+    return redirect(url_for("admin.open_calls"))
+
+
+@bp.route("/tenants/<int:tenant_id>/rates", methods=["GET", "POST"])
+@admin_required
+def edit_rates(tenant_id: int):
+    """Edit the rate plan: one prefix per line, "4420 0.012"."""
+    tenant = acting_tenant(tenant_id)
+    if request.method == "POST":
+        lines = [ln.split() for ln in request.form.get("prefixes", "").splitlines() if ln.strip()]
+        data = {"default_per_minute": request.form.get("default_per_minute", ""),
+                "billing_increment": request.form.get("billing_increment", ""),
+                "connect_fee": request.form.get("connect_fee", "") or "0",
+                "prefixes": [{"prefix": p[0], "per_minute": p[1] if len(p) > 1 else None}
+                             for p in lines]}
+        ok, plan = form_action(lambda: rates.set_rates(db.session, actor(), tenant, data,
+                                                        now=now()))
+        if ok:
+            flash(f"Rate plan version {plan.version} is in force for new calls.", "success")
+            return redirect(url_for("admin.edit_rates", tenant_id=tenant_id))
+    return render_template("admin/rates.html", tenant=tenant,
+                           plan=current_rate_plan(db.session, tenant.id))

@@ -1,0 +1,149 @@
+"""Admin termination pages: the list, the settlement preview and confirmation, refund
+lines, export, erasure and the settlement PDF."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+
+from callcenter.domain.errors import DomainError
+from callcenter.extensions import db
+from callcenter.models.payment import TERMINATION_REASONS
+from callcenter.services import erasure, settlement
+from callcenter.services import termination as termination_service
+from callcenter.web.common.context import (
+    acting_tenant,
+    actor,
+    admin_required,
+    form_action,
+    now,
+    rollback,
+    uow,
+)
+from callcenter.web.common.pdf import pdf_response
+from callcenter.web.common.providers import gateway, require_gateway, twilio_lookup
+from callcenter.web.common.responses import export_response
+from callcenter.web.pages.admin import bp
+
+
+@bp.get("/terminations")
+@admin_required
+def terminations():
+    """Requested, stopping and settled terminations with their outstanding lines."""
+    found = termination_service.overview(db.session)
+    return render_template("admin/terminations.html", rows=found.rows,
+                           counts=found.outstanding, tenants=found.tenants)
+
+
+@bp.get("/terminations/go")
+@admin_required
+def termination_go():
+    """Open the termination page of the tenant picked in the list page's form."""
+    raw = request.args.get("tenant_id", "")
+    if not raw.isdigit():
+        return redirect(url_for("admin.terminations"))
+    return _back(int(raw))
+
+
+def _back(tenant_id: int):
+    return redirect(url_for("admin.termination", tenant_id=tenant_id))
+
+
+@bp.get("/tenants/<int:tenant_id>/termination")
+@admin_required
+def termination(tenant_id: int):
+    """Preview the settlement for a reason, confirm it; or the settled lines."""
+    t = acting_tenant(tenant_id)
+    term = termination_service.for_tenant(db.session, t.id)
+    reason = request.args.get("reason") or (term.reason if term else "tenant_request")
+    plan = None
+    if t.status != "purged" and (term is None or term.status != "settled"):
+        try:
+            plan = settlement.plan(db.session, t, reason, now=now())
+        except DomainError as exc:
+            flash(exc.message, "error")
+    return render_template(
+        "admin/termination.html", tenant=t, termination=term, plan=plan, reason=reason,
+        reasons=TERMINATION_REASONS, erasure=erasure.record_for(db.session, t.id),
+        lines=termination_service.lines(db.session, term.id) if term else [],
+        card_refunds_enabled=gateway() is not None)
+
+
+@bp.post("/tenants/<int:tenant_id>/termination")
+@admin_required
+def confirm_termination(tenant_id: int):
+    """Confirm the termination with the chosen reason."""
+    t = acting_tenant(tenant_id)
+    try:
+        outcome = termination_service.terminate_tenant(
+            uow(), actor(), t.id, request.form.get("reason"), now=now(), gateway=gateway(),
+            lookup=twilio_lookup(), force=request.form.get("force") == "1")
+    except DomainError as exc:
+        rollback()
+        flash(exc.message, "error")
+        return _back(tenant_id)
+    if outcome.blocked_by:
+        flash(f"New calls are stopped. {len(outcome.blocked_by)} open hold(s) must be settled "
+              "before the settlement (or confirm with 'settle stale holds').", "error")
+        return _back(tenant_id)
+    failed = termination_service.failed_refunds(db.session, t.id)
+    flash("Terminated and settled." + (f" {len(failed)} card refund(s) failed: retry them "
+                                       "below." if failed else ""),
+          "error" if failed else "success")
+    return _back(tenant_id)
+
+
+@bp.post("/tenants/<int:tenant_id>/termination/lines/<int:line_id>/retry")
+@admin_required
+def retry_refund(tenant_id: int, line_id: int):
+    """Send a card refund again with its own idempotency key."""
+    t = acting_tenant(tenant_id)
+    ok, line = form_action(lambda: termination_service.send_refund(
+        db.session, require_gateway(), termination_service.line_of(db.session, t.id, line_id),
+        now=now()))
+    if ok:
+        flash(f"Refund {line.status}.", "success" if line.status != "failed" else "error")
+    return _back(tenant_id)
+
+
+@bp.post("/tenants/<int:tenant_id>/termination/lines/<int:line_id>/close")
+@admin_required
+def close_line(tenant_id: int, line_id: int):
+    """Record a bank refund as paid, or a receivable as paid or waived."""
+    t = acting_tenant(tenant_id)
+    ok, _ = form_action(lambda: termination_service.close_line(
+        db.session, actor(), termination_service.line_of(db.session, t.id, line_id),
+        request.form.get("status"), request.form.get("reference"), now=now()))
+    if ok:
+        flash("Line updated.", "success")
+    return _back(tenant_id)
+
+
+@bp.get("/tenants/<int:tenant_id>/export")
+@admin_required
+def export(tenant_id: int):
+    """Download the tenant's data."""
+    return export_response(tenant_id)
+
+
+@bp.post("/tenants/<int:tenant_id>/erasure")
+@admin_required
+def erase(tenant_id: int):
+    """Erase the terminated tenant's customer data now."""
+    t = acting_tenant(tenant_id)
+    ok, _ = form_action(lambda: erasure.erase(
+        db.session, actor(), t.id, secret=current_app.config["SECRET_KEY"], now=now()))
+    if ok:
+        flash("Customer data erased. The ledger, payments and settlement remain.", "success")
+    return _back(tenant_id)
+
+
+@bp.get("/tenants/<int:tenant_id>/settlement.pdf")
+@admin_required
+def settlement_pdf(tenant_id: int):
+    """The settlement as a PDF."""
+    t = acting_tenant(tenant_id)
+    term = termination_service.for_tenant(db.session, t.id)
+    if term is None or term.status != "settled":
+        flash("There is no settlement yet.", "error")
+        return _back(tenant_id)
+    return pdf_response(t, term, termination_service.lines(db.session, term.id))

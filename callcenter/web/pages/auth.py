@@ -1,0 +1,71 @@
+"""Sign-in and sign-out pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from callcenter.domain.errors import RateLimited
+from callcenter.extensions import db
+from callcenter.services import auth as auth_service
+from callcenter.web.common.context import client_ip, commit, now
+from callcenter.web.common.security import SessionUser
+
+bp = Blueprint("auth", __name__)
+
+
+def home_for(user) -> str:
+    """Admins land on the tenant list, tenant users on their dashboard."""
+    return url_for("admin.tenants") if user.role == "admin" else url_for("portal.dashboard")
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site relative paths: never an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the form; sign in on POST."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    status = 200
+    if request.method == "POST":
+        cfg = current_app.config
+        try:
+            user = auth_service.authenticate(
+                db.session, request.form.get("email", ""), request.form.get("password", ""),
+                ip=client_ip(), now=now(), max_per_email=cfg["LOGIN_MAX_FAILURES_PER_EMAIL"],
+                max_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"],
+                window_seconds=cfg["LOGIN_WINDOW_SECONDS"])
+        except RateLimited as exc:
+            flash(exc.message, "error")
+            return render_template("auth/login.html"), 429
+        commit()
+        if user is not None:
+            login_user(SessionUser(user))
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        flash("Wrong email or password.", "error")
+        status = 401
+    return render_template("auth/login.html"), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out (POST, so a link on another site cannot do it)."""
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+def index():
+    """Send visitors where they belong."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,9 @@
+"""Tenant pages under /portal: dashboard, seats, calls, compliance lists, payments."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+from callcenter.web.pages.portal import calls, compliance, dashboard, payments  # noqa: E402,F401

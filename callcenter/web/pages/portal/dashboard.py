@@ -1,0 +1,34 @@
+"""The tenant's dashboard and seats pages."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from callcenter.extensions import db
+from callcenter.services import billing
+from callcenter.services import ledger as ledger_service
+from callcenter.services import seats as seat_service
+from callcenter.web.common.context import own_tenant
+from callcenter.web.pages.portal import bp
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    """Balance, available funds, status and the latest ledger entries."""
+    tenant = own_tenant()
+    entries = (ledger_service.entries(db.session, tenant.id, limit=20)
+               if current_user.role == "owner" else [])
+    return render_template("portal/dashboard.html", tenant=tenant, entries=entries,
+                           billing=billing.summary(db.session, tenant))
+
+
+@bp.get("/seats")
+@login_required
+def seats():
+    """The tenant's seats, next renewal and any arrears with their consequences."""
+    tenant = own_tenant()
+    return render_template("portal/seats.html", tenant=tenant,
+                           seats=seat_service.list_seats(db.session, tenant.id),
+                           billing=billing.summary(db.session, tenant))

@@ -1,0 +1,38 @@
+"""Provider webhooks: verify the signature, hand the event to its service, commit, 2xx.
+
+`twilio` (voice and status callbacks), `cdr` (any carrier, HMAC-signed) and `stripe`.
+A bad signature is 403 and changes nothing; a duplicate is a 2xx no-op.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, request
+
+from callcenter.extensions import csrf
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+csrf.exempt(bp)  # authenticated by provider signatures, not cookies
+
+MAX_PLAUSIBLE_SECONDS = 7 * 24 * 3600
+
+
+def public_url(path: str, *, with_query: bool = False) -> str:
+    """`path` under PUBLIC_BASE_URL (behind a proxy the request URL differs), or under
+    the host the request came to when that is not configured."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    query = request.query_string.decode() if with_query else ""
+    return base.rstrip("/") + path + (f"?{query}" if query else "")
+
+
+def whole_seconds(value: object, name: str) -> int:
+    """A provider's duration in whole seconds, or 400."""
+    if isinstance(value, bool) or not (isinstance(value, int) or
+                                       (isinstance(value, str) and value.isdigit())):
+        abort(400, f"{name} must be a whole number of seconds")
+    number = int(value)
+    if number > MAX_PLAUSIBLE_SECONDS:
+        abort(400, f"{name} is not plausible")
+    return number
+
+
+from callcenter.web.webhooks import cdr, stripe, twilio  # noqa: E402,F401

@@ -1,0 +1,60 @@
+"""Twilio: the voice webhook authorizes a seat's call; status callbacks settle it."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, request
+
+from callcenter.extensions import db
+from callcenter.integrations import twilio_voice
+from callcenter.services import call_events, calls
+from callcenter.web.common.context import commit, compliance_policy, now
+from callcenter.web.webhooks import bp, public_url, whole_seconds
+
+
+def _verified() -> dict:
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        abort(503, "Twilio is not configured")
+    params = request.form.to_dict()
+    signature = request.headers.get("X-Twilio-Signature")
+    url = public_url(request.path, with_query=True)
+    if not twilio_voice.signature_valid(token, url, params, signature):
+        abort(403, "invalid Twilio signature")
+    return params
+
+
+def _twiml(body: str) -> Response:
+    return Response(body, mimetype="application/xml")
+
+
+@bp.post("/twilio/voice")
+def twilio_voice_webhook():
+    """A seat places a call: authorize it and answer <Dial timeLimit> or <Reject/>."""
+    params = _verified()
+    sender, call_sid = params.get("From", ""), params.get("CallSid", "")
+    if not sender.startswith("client:") or not call_sid:
+        return _twiml(twilio_voice.reject_twiml())
+    decision = calls.authorize(
+        db.session, seat_identity=sender.removeprefix("client:"), to=params.get("To", ""),
+        now=now(), provider="twilio", provider_call_id=call_sid,
+        max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy())
+    commit()
+    if not decision.allowed:
+        return _twiml(twilio_voice.reject_twiml())
+    caller_id = decision.tenant.caller_id if decision.tenant else None
+    return _twiml(twilio_voice.dial_twiml(
+        decision.call.callee, time_limit=decision.max_duration_seconds, caller_id=caller_id,
+        status_url=public_url("/webhooks/twilio/status")))
+
+
+@bp.post("/twilio/status")
+def twilio_status_webhook():
+    """The dialed leg ended: rate `CallDuration` and settle the hold, exactly once."""
+    params = _verified()
+    call_events.twilio_status(
+        db.session, parent_call_sid=params.get("ParentCallSid") or "",
+        call_sid=params.get("CallSid", ""), status=params.get("CallStatus", ""),
+        duration=whole_seconds(params.get("CallDuration") or "0", "CallDuration"),
+        payload=params, now=now())
+    commit()
+    return Response(status=204)
