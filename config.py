@@ -39,6 +39,11 @@ class Config:
     CALLING_HOURS_UNKNOWN_ZONE = os.environ.get("CALLING_HOURS_UNKNOWN_ZONE", "tenant_timezone")
     CALLING_HOURS_MAX_ZONES = _env_int("CALLING_HOURS_MAX_ZONES", 5)
 
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (only
+    # theirs): behind one load balancer, 1. With 0 the headers are ignored, so a client
+    # cannot choose the address the sign-in throttle counts against.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+
     # Login throttling: failures allowed per window, per email and per client address.
     LOGIN_MAX_FAILURES_PER_EMAIL = 5
     LOGIN_MAX_FAILURES_PER_IP = 20

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from callcenter.web import api, pages, webhooks
     from callcenter.web.common import errors, filters, providers, security
 
+    security.trust_proxies(app)
     filters.init_app(app)
     security.init_app(app)
     errors.init_app(app)

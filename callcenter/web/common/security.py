@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from callcenter.extensions import db, login_manager
 from callcenter.models import User
@@ -26,6 +27,18 @@ class SessionUser:
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address, scheme and host from the `TRUSTED_PROXIES` nearest proxies.
+
+    Each proxy appends the address it saw to X-Forwarded-For; only the last N entries
+    were written by proxies we run, anything before them the client may have made up.
+    """
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops)
 
 
 def init_app(app: Flask) -> None:
