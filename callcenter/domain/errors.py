@@ -66,13 +66,3 @@ class InvalidState(Conflict):
     """The resource is not in a state that allows this operation."""
 
     code = "invalid_state"
-
-
-class ComplianceBlocked(DomainError):
-    """A compliance rule refuses the operation."""
-
-    code = "compliance_blocked"
-
-    def __init__(self, message: str, *, reasons: list[str]) -> None:
-        super().__init__(message, details={"reasons": reasons})
-        self.reasons = reasons

@@ -17,10 +17,9 @@ import stripe
 class GatewayError(Exception):
     """Stripe refused the request or could not be reached; the message says why."""
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.retryable = retryable
 
 
 class SignatureError(Exception):
@@ -56,8 +55,6 @@ class PaymentGateway(Protocol):
 
     def create_intent(self, *, amount: int, currency: str, metadata: dict[str, str],
                       idempotency_key: str) -> Intent: ...
-
-    def retrieve(self, intent_id: str) -> Intent: ...
 
     def refund(self, *, intent_id: str, amount: int, idempotency_key: str,
                metadata: dict[str, str]) -> Refund: ...
@@ -112,12 +109,6 @@ class StripeGateway:
             raise _error(exc) from exc
         return intent_from(self._json(obj))
 
-    def retrieve(self, intent_id: str) -> Intent:
-        """The intent as Stripe has it now."""
-        try:
-            return intent_from(self._json(self._client.v1.payment_intents.retrieve(intent_id)))
-        except stripe.StripeError as exc:
-            raise _error(exc) from exc
 
     def refund(self, *, intent_id: str, amount: int, idempotency_key: str,
                metadata: dict[str, str]) -> Refund:
@@ -153,11 +144,7 @@ class StripeGateway:
 
 
 def _error(exc: stripe.StripeError) -> GatewayError:
-    status = getattr(exc, "http_status", None)
-    # 4xx other than 409/429 will fail the same way again; network errors and 5xx may not.
-    retryable = status is None or status >= 500 or status in (409, 429)
-    return GatewayError(exc.user_message or str(exc) or type(exc).__name__,
-                        retryable=retryable)
+    return GatewayError(exc.user_message or str(exc) or type(exc).__name__)
 
 
 EXTENSION = "stripe_gateway"  # the app's gateway lives in app.extensions[EXTENSION]

@@ -9,11 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.models.base import Base, utcnow
 
-LEDGER_KINDS = (
-    "topup", "call", "sms", "seat_rental", "late_fee", "refund", "adjustment", "write_off",
-)
-HOLD_STATES = ("open", "settled", "released")
-
 
 class LedgerEntry(Base):
     """One append-only balance change; the tenant's balance is the sum of these."""

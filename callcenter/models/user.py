@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callcenter.models.base import Base, utcnow
 
-ROLES = ("admin", "owner", "agent")
-
 
 class User(Base):
     """An admin (no tenant) or an owner/agent of exactly one tenant."""

@@ -19,8 +19,6 @@ from sqlalchemy.orm import Session
 from callcenter.domain.errors import IdempotencyConflict, InsufficientFunds, NotFound
 from callcenter.models import Hold, LedgerEntry, Tenant
 
-CREDIT_KINDS = frozenset({"topup", "adjustment"})
-
 
 @dataclass(frozen=True)
 class Posting:

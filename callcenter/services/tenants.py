@@ -13,7 +13,7 @@ from callcenter.domain.calling_hours import parse_schedule, schedule_to_json
 from callcenter.domain.errors import InvalidInput, InvalidState
 from callcenter.domain.money import normalize_currency, parse_amount
 from callcenter.domain.rating import Increment, parse_increment
-from callcenter.models import RatePlan, Tenant, User
+from callcenter.models import RatePlan, Seat, Tenant, User
 from callcenter.services import audit
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.auth import check_password_rules, create_user, normalize_email
@@ -257,3 +257,29 @@ def current_rate_plan(session: Session, tenant_id: int) -> RatePlan | None:
     """The rate plan in force: the highest version."""
     return session.scalars(sa.select(RatePlan).where(RatePlan.tenant_id == tenant_id)
                            .order_by(RatePlan.version.desc()).limit(1)).first()
+
+
+@dataclass(frozen=True)
+class TenantFacts:
+    """What a tenant's view shows beyond its own row."""
+
+    active_seats: int
+    rate_plan: RatePlan | None
+
+
+def facts_for(session: Session, tenant_ids: list[int]) -> dict[int, TenantFacts]:
+    """Active seat counts and rate plans in force for many tenants, in two queries."""
+    if not tenant_ids:
+        return {}
+    seats = dict(session.execute(
+        sa.select(Seat.tenant_id, sa.func.count(Seat.id))
+        .where(Seat.tenant_id.in_(tenant_ids), Seat.status == "active")
+        .group_by(Seat.tenant_id)).all())
+    newest = (sa.select(RatePlan.tenant_id, sa.func.max(RatePlan.version).label("version"))
+              .where(RatePlan.tenant_id.in_(tenant_ids)).group_by(RatePlan.tenant_id)
+              .subquery())
+    plans = {plan.tenant_id: plan for plan in session.scalars(
+        sa.select(RatePlan).join(newest, sa.and_(RatePlan.tenant_id == newest.c.tenant_id,
+                                                 RatePlan.version == newest.c.version)))}
+    return {tid: TenantFacts(seats.get(tid, 0), plans.get(tid)) for tid in tenant_ids}
+

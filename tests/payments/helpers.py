@@ -78,9 +78,6 @@ class FakeGateway:
         self.intents[intent_id] = intent
         return intent
 
-    def retrieve(self, intent_id: str) -> Intent:
-        return self.intents[intent_id]
-
     def refund(self, *, intent_id, amount, idempotency_key, metadata) -> Refund:
         self.refund_calls.append({"intent": intent_id, "amount": amount,
                                   "key": idempotency_key})

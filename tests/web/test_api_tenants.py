@@ -247,3 +247,25 @@ def test_billing_job_forgets_old_failed_sign_ins(client, factory, app, clock):
         billing_job.run(UnitOfWork(db.session), as_of=clock(), now=clock(),
                         retention_days=30, secret="s", gateway=None)
         assert db.session.scalar(sa.select(sa.func.count(LoginAttempt.id))) == 1
+
+
+def test_tenant_list_queries_do_not_grow_with_the_tenants(client, factory, app):
+    from tests.web.test_hot_path import StatementCounter
+
+    admin = bearer(factory.admin_token())
+
+    def listing_statements() -> int:
+        with app.app_context():
+            engine = db.engine
+        with StatementCounter(engine) as counter:
+            resp = client.get("/api/v1/tenants", headers=admin)
+        assert resp.status_code == 200
+        return len(counter.statements), len(resp.get_json()["items"])
+
+    factory.tenant()
+    listing_statements()  # the token's first use records it: not part of the listing
+    few, one = listing_statements()
+    for _ in range(4):
+        factory.tenant()
+    many, five = listing_statements()
+    assert (one, five) == (1, 5) and many == few

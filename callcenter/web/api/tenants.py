@@ -62,7 +62,8 @@ def list_tenants():
     """
     items = tenant_service.list_tenants(db.session, actor(), q=request.args.get("q"),
                                         status=request.args.get("status"))
-    return jsonify({"items": [serialize.tenant(t) for t in items]})
+    facts = tenant_service.facts_for(db.session, [t.id for t in items])
+    return jsonify({"items": [serialize.tenant(t, facts[t.id]) for t in items]})
 
 
 @bp.get("/tenants/<int:tenant_id>")
