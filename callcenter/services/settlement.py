@@ -16,11 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import InvalidInput
+from callcenter.domain.lifecycle import local_date
 from callcenter.domain.money import minor_unit_micros
 from callcenter.models import Arrear, Hold, Payment, Seat, SeatCharge, Tenant
 from callcenter.models.payment import TERMINATION_REASONS
 from callcenter.services import arrears
-from callcenter.services.seats import current_period, local_date
+from callcenter.services.seats import current_period
 
 # The platform ended the service: the tenant gets back the rent for days it cannot use.
 SEAT_CREDIT_REASONS = ("platform_fault", "force_majeure")
