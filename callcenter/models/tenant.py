@@ -7,9 +7,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from callcenter.domain.lifecycle import STATUSES as TENANT_STATUSES
 from callcenter.models.base import Base, utcnow
 
-TENANT_STATUSES = ("pending", "active", "past_due", "suspended", "terminated", "purged")
+# The column takes the lifecycle's statuses; the constraint's text is the migration's.
+_STATUS_IN = ",".join(f"'{s}'" for s in TENANT_STATUSES)
 
 
 class Tenant(Base):
@@ -17,10 +19,7 @@ class Tenant(Base):
 
     __tablename__ = "tenants"
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('pending','active','past_due','suspended','terminated','purged')",
-            name="status",
-        ),
+        sa.CheckConstraint(f"status IN ({_STATUS_IN})", name="status"),
         sa.CheckConstraint("held_micros >= 0", name="held_nonnegative"),
     )
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from callcenter.domain import lifecycle
 from callcenter.domain.errors import InsufficientFunds
 from callcenter.models import Arrear, SeatCharge, Tenant
 from callcenter.services import ledger
@@ -48,10 +49,6 @@ def pay(session: Session, tenant: Tenant, *, now: datetime) -> int:
                         .execution_options(synchronize_session=False))
         paid += 1
     session.flush()
-    clear = unpaid_total(session, tenant.id) == 0
-    unpaid_suspension = tenant.status == "suspended" and tenant.suspension_cause == "unpaid"
-    if clear and (tenant.status == "past_due" or unpaid_suspension):
-        tenant.status, tenant.status_reason = "active", None
-        tenant.past_due_since = tenant.suspended_on = tenant.suspension_cause = None
-        tenant.updated_at = now
+    if lifecycle.owes_rent(tenant) and unpaid_total(session, tenant.id) == 0:
+        lifecycle.clear_arrears(tenant, now)
     return paid

@@ -16,14 +16,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from callcenter.domain import lifecycle
 from callcenter.domain.billing_cycle import late_fee, period_containing
 from callcenter.domain.errors import InsufficientFunds
 from callcenter.models import Arrear, Seat, SeatCharge, Tenant
 from callcenter.services import arrears, audit, ledger
-from callcenter.services.seats import local_date
 from callcenter.services.uow import UnitOfWork
 
-BILLABLE = ("active", "past_due", "suspended")
 BATCH_SIZE = 100
 
 
@@ -68,7 +67,7 @@ def _seats_to_charge(session: Session, tenant: Tenant, start: date, end: date) -
         Seat.tenant_id == tenant.id, Seat.status == "active", Seat.id.not_in(already))
         .order_by(Seat.id)).all()
     # A seat provisioned after this period ended is not the period's to pay for.
-    return [s for s in seats if local_date(tenant, s.provisioned_at) < end]
+    return [s for s in seats if lifecycle.local_date(tenant, s.provisioned_at) < end]
 
 
 def _renew(session: Session, tenant: Tenant, today: date, now: datetime,
@@ -98,8 +97,8 @@ def _renew(session: Session, tenant: Tenant, today: date, now: datetime,
                 session.flush()
                 arrear_id = arrear.id
                 report.arrears_recorded[tenant.currency] += total
-                if tenant.status == "active":
-                    tenant.status, tenant.past_due_since = "past_due", period.start
+                if lifecycle.can_fall_past_due(tenant):
+                    lifecycle.fall_past_due(tenant, period.start, now)
                     report.past_due.append(tenant.id)
         session.add_all([SeatCharge(seat_id=s.id, tenant_id=tenant.id, period_start=period.start,
                                     period_end=period.end, amount_micros=price, kind="renewal",
@@ -135,18 +134,14 @@ def _late_fees(session: Session, tenant: Tenant, today: date, now: datetime,
 def _escalate(session: Session, tenant: Tenant, today: date, now: datetime,
               report: RunReport) -> None:
     """Past due beyond the grace period: suspend; suspended too long: terminate."""
-    if tenant.status == "past_due" and tenant.past_due_since is not None \
-            and today >= tenant.past_due_since + timedelta(days=tenant.grace_days):
-        tenant.status, tenant.suspension_cause = "suspended", "unpaid"
-        tenant.suspended_on = today
-        tenant.status_reason = "Seat rent unpaid after the grace period"
+    if lifecycle.grace_over(tenant, today):
+        lifecycle.suspend(tenant, lifecycle.UNPAID, "Seat rent unpaid after the grace period",
+                          now=now, on=today)
         audit.record(session, None, "tenant.suspend", tenant_id=tenant.id, now=now,
                      reason="unpaid rent", automatic=True)
         report.suspended.append(tenant.id)
-    days = tenant.auto_terminate_after_days
-    if tenant.status == "suspended" and tenant.suspension_cause == "unpaid" and days \
-            and tenant.suspended_on is not None \
-            and today >= tenant.suspended_on + timedelta(days=days):
+    terminates_on = lifecycle.terminates_on(tenant)
+    if terminates_on is not None and today >= terminates_on:
         # Termination has its own settlement (refunds, write-off, ledger at zero): the
         # run only names the tenant; the caller terminates it in its own transaction.
         report.to_terminate.append(tenant.id)
@@ -156,11 +151,11 @@ def process_tenant(session: Session, tenant_id: int, as_of: datetime, now: datet
                    report: RunReport) -> None:
     """Bring one tenant up to date as of `as_of`; the caller commits."""
     tenant = _lock(session, tenant_id)
-    if tenant.status not in BILLABLE:
+    if tenant.status not in lifecycle.BILLABLE:
         return
-    today = local_date(tenant, as_of)
+    today = lifecycle.local_date(tenant, as_of)
     _renew(session, tenant, today, now, report)
-    if tenant.status in ("past_due", "suspended"):
+    if tenant.status in lifecycle.DUNNING:
         _late_fees(session, tenant, today, now, report)
         _escalate(session, tenant, today, now, report)
     session.flush()
@@ -174,8 +169,8 @@ def due_tenant_ids(session: Session, as_of: datetime, *, after_id: int = 0,
     horizon = as_of.date() + timedelta(days=1)
     return list(session.scalars(
         sa.select(Tenant.id).where(
-            Tenant.id > after_id, Tenant.status.in_(BILLABLE),
-            sa.or_(Tenant.period_end <= horizon, Tenant.status.in_(("past_due", "suspended"))))
+            Tenant.id > after_id, Tenant.status.in_(lifecycle.BILLABLE),
+            sa.or_(Tenant.period_end <= horizon, Tenant.status.in_(lifecycle.DUNNING)))
         .order_by(Tenant.id).limit(limit)))
 
 
@@ -224,12 +219,6 @@ def summary(session: Session, tenant: Tenant) -> BillingSummary:
     seats = active_seat_count(session, tenant.id)
     unpaid = arrears.unpaid(session, tenant.id)
     rent_due = sum(a.amount_micros for a in unpaid if a.kind == "seat_rental")
-    suspends_on = terminates_on = None
-    if tenant.status == "past_due" and tenant.past_due_since:
-        suspends_on = tenant.past_due_since + timedelta(days=tenant.grace_days)
-    if tenant.status == "suspended" and tenant.suspension_cause == "unpaid" \
-            and tenant.auto_terminate_after_days and tenant.suspended_on:
-        terminates_on = tenant.suspended_on + timedelta(days=tenant.auto_terminate_after_days)
     percent = Decimal(tenant.late_fee_ppm_per_day) / Decimal(10_000)
     return BillingSummary(
         period_months=tenant.billing_period_months, active_seats=seats,
@@ -237,6 +226,7 @@ def summary(session: Session, tenant: Tenant) -> BillingSummary:
         next_renewal_micros=seats * tenant.seat_price_monthly_micros
         * tenant.billing_period_months,
         arrears_micros=sum(a.amount_micros for a in unpaid), unpaid=unpaid,
-        past_due_since=tenant.past_due_since, suspends_on=suspends_on,
-        late_fee_per_day_micros=late_fee(rent_due, percent), terminates_on=terminates_on,
+        past_due_since=tenant.past_due_since, suspends_on=lifecycle.suspends_on(tenant),
+        late_fee_per_day_micros=late_fee(rent_due, percent),
+        terminates_on=lifecycle.terminates_on(tenant),
     )

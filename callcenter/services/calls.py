@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from callcenter.domain import lifecycle
 from callcenter.domain.errors import InsufficientFunds, NotFound
 from callcenter.domain.phone import InvalidNumber, normalize_number
 from callcenter.domain.rating import (
@@ -25,10 +26,8 @@ from callcenter.domain.rating import (
 )
 from callcenter.models import TERMINAL_STATUSES, Call, ProviderEvent, Seat, Tenant
 from callcenter.services import compliance, ledger
-from callcenter.services.seats import local_date
 from callcenter.services.tenants import current_rate_plan
 
-CALLABLE_STATUSES = ("active", "past_due")  # past due: still inside the grace period
 # How long after its limit an authorized call may stay unreported before reconcile looks.
 RECONCILE_MARGIN = timedelta(minutes=10)
 
@@ -77,13 +76,6 @@ def _hold_for_limit(session: Session, tenant: Tenant, rate: int, inc: Increment,
     return 0, None
 
 
-def _grace_over(tenant: Tenant, now: datetime) -> bool:
-    """Past due beyond the grace period, even if the billing run has not suspended it yet."""
-    if tenant.status != "past_due" or tenant.past_due_since is None:
-        return False
-    return local_date(tenant, now) >= tenant.past_due_since + timedelta(days=tenant.grace_days)
-
-
 def authorize(session: Session, *, seat_identity: str, to: str, now: datetime, provider: str,
               max_call_seconds: int, provider_call_id: str | None = None,
               scope_tenant_id: int | None = None,
@@ -107,7 +99,7 @@ def authorize(session: Session, *, seat_identity: str, to: str, now: datetime, p
     reasons: list[str] = []
     if seat.status != "active":
         reasons.append("seat_inactive")
-    if tenant.status not in CALLABLE_STATUSES or _grace_over(tenant, now):
+    if not lifecycle.may_call(tenant, now):
         reasons.append("tenant_not_active")
     try:
         callee = normalize_number(to)

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidState, NotFound
 from callcenter.models import Erasure, Tenant, Termination
 from callcenter.services import audit
@@ -200,10 +201,7 @@ def erase(session: Session, actor: Actor | None, tenant_id: int, *, secret: str,
                              .with_for_update()).first()
     if tenant is None:
         raise NotFound("tenant not found")
-    if tenant.status == "purged":
-        raise InvalidState("this tenant's data was already erased")
-    if tenant.status != "terminated":
-        raise InvalidState("only a terminated tenant's data can be erased")
+    lifecycle.ensure_purgeable(tenant)
     missing = missing_policies()
     if missing:
         raise InvalidState(f"no erasure policy for: {', '.join(missing)}")
@@ -226,8 +224,7 @@ def erase(session: Session, actor: Actor | None, tenant_id: int, *, secret: str,
             summary[table.name]["numbers_tokenized_in_rows"] = redacted
     session.expire_all()
     tenant = session.get(Tenant, tenant_id)
-    tenant.status, tenant.updated_at = "purged", now
-    tenant.status_reason = "Customer data erased"
+    lifecycle.purge(tenant, now)
     record = Erasure(tenant_id=tenant.id, actor_user_id=actor.user_id if actor else None,
                      trigger=trigger, summary=summary, created_at=now)
     session.add(record)
@@ -245,7 +242,7 @@ def due(session: Session, *, now: datetime, retention_days: int) -> list[int]:
     cutoff = now - timedelta(days=retention_days)
     return list(session.scalars(
         sa.select(Tenant.id).join(Termination, Termination.tenant_id == Tenant.id)
-        .where(Tenant.status == "terminated", Termination.status == "settled",
+        .where(Tenant.status == lifecycle.TERMINATED, Termination.status == "settled",
                Termination.settled_at <= cutoff)
         .order_by(Tenant.id)))
 

@@ -18,6 +18,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidState
 from callcenter.models import Tenant
 from callcenter.services import audit
@@ -86,7 +87,7 @@ def _write_table(session: Session, archive: zipfile.ZipFile, table: sa.Table,
 
 def build(session: Session, actor: Actor, tenant: Tenant, *, now: datetime) -> IO[bytes]:
     """Write the export to a temporary file and return it, rewound; the caller commits."""
-    if tenant.status == "purged":
+    if tenant.status == lifecycle.PURGED:
         raise InvalidState("this tenant's data was erased; there is nothing left to export")
     tables = [t for t in tenant_tables() if t.name not in SKIPPED_TABLES]
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from callcenter.domain import lifecycle
 from callcenter.domain.errors import DomainError, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount, minor_unit_micros
 from callcenter.integrations.stripe_gateway import (
@@ -30,8 +31,6 @@ from callcenter.services.access import Actor
 from callcenter.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-OPEN_STATUSES = ("pending", "active", "past_due", "suspended")
 
 
 class ProviderError(DomainError):
@@ -70,7 +69,7 @@ def create_intent(session: Session, gateway: PaymentGateway, actor: Actor, tenan
     The Stripe call is idempotent on `request_key`, so a retried request (even after a
     crash before our commit) gets the same intent and records it once.
     """
-    if tenant.status not in OPEN_STATUSES:
+    if tenant.status not in lifecycle.OPEN:
         raise InvalidState(f"a {tenant.status} account takes no payments")
     minor = _check_amount(tenant, amount, limits)
     try:

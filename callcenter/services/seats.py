@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from callcenter.domain import lifecycle
 from callcenter.domain.billing_cycle import Period, period_containing, prorated_rent
 from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
@@ -18,11 +18,6 @@ from callcenter.services import audit, ledger
 from callcenter.services.access import Actor, require_admin
 
 MAX_SEATS_PER_REQUEST = 100
-
-
-def local_date(tenant: Tenant, moment: datetime) -> date:
-    """The calendar day at `moment` in the tenant's timezone: billing days are local."""
-    return moment.astimezone(ZoneInfo(tenant.timezone)).date()
 
 
 def current_period(tenant: Tenant, day: date) -> Period:
@@ -59,11 +54,11 @@ def provision(session: Session, actor: Actor, tenant: Tenant, *, now: datetime,
     """
     require_admin(actor)
     labels = _labels(session, tenant, count, label)
-    if tenant.status != "active":
-        if tenant.status == "pending":
+    if tenant.status != lifecycle.ACTIVE:
+        if tenant.status == lifecycle.PENDING:
             raise InvalidState("the account opens when its first payment arrives")
         raise InvalidState(f"a {tenant.status.replace('_', ' ')} tenant cannot get new seats")
-    day = local_date(tenant, now)
+    day = lifecycle.local_date(tenant, now)
     period = current_period(tenant, day)
     per_seat = prorated_rent(tenant.seat_price_monthly_micros, tenant.billing_period_months,
                              period, day)

@@ -1,10 +1,8 @@
 """The final settlement of a terminated tenant, computed without writing anything.
 
-Everything owed on both sides, in order: the remaining balance; the unused part of the
-current seat period when the platform (or force majeure) ended the service; unpaid
-arrears; then refunds of what is left: to the cards it came from, newest payment first,
-each up to what that payment can still refund; the rest as a bank refund; a remainder
-below the currency's minor unit written off. The lines add up so the ledger ends at 0.
+The queries live here: the balance, the unused seat rent, the unpaid arrears and the
+refundable card payments. The arithmetic that turns them into lines that add up so the
+ledger ends at 0 is `callcenter.domain.settlement.waterfall`.
 """
 
 from __future__ import annotations
@@ -16,11 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import InvalidInput
-from callcenter.domain.money import minor_unit_micros
+from callcenter.domain.lifecycle import local_date
+from callcenter.domain.settlement import CardPayment, Debt, waterfall
 from callcenter.models import Arrear, Hold, Payment, Seat, SeatCharge, Tenant
 from callcenter.models.payment import TERMINATION_REASONS
 from callcenter.services import arrears
-from callcenter.services.seats import current_period, local_date
+from callcenter.services.seats import current_period
 
 # The platform ended the service: the tenant gets back the rent for days it cannot use.
 SEAT_CREDIT_REASONS = ("platform_fault", "force_majeure")
@@ -113,47 +112,22 @@ def plan(session: Session, tenant: Tenant, reason: str, *, now: datetime) -> Pla
     reason = check_reason(reason)
     session.flush()  # keep the caller's pending changes: refresh() would drop them
     session.refresh(tenant)
-    unit = minor_unit_micros(tenant.currency)
     seat_credit = unused_seat_rent(session, tenant, now) if reason in SEAT_CREDIT_REASONS else 0
+    unpaid = arrears.unpaid(session, tenant.id)
+    payments = refundable_payments(session, tenant.id)
+    planned = waterfall(
+        currency=tenant.currency, balance=tenant.balance_micros, seat_credit=seat_credit,
+        arrears=[Debt(a.id, a.amount_micros, a.memo or a.kind) for a in unpaid],
+        payments=[CardPayment(p.id, p.refundable_micros, p.intent_id) for p in payments])
+    # Booking needs the rows themselves (to mark arrears paid, payments refunded).
+    arrear_of = {a.id: a for a in unpaid}
+    payment_of = {p.id: p for p in payments}
     result = Plan(reason=reason, currency=tenant.currency, balance=tenant.balance_micros,
                   seat_credit=seat_credit, arrears=0,
-                  open_holds=open_holds(session, tenant.id))
-    lines = result.lines
-    lines.append(PlannedLine("balance", tenant.balance_micros, "done", "Remaining balance"))
-    if seat_credit:
-        lines.append(PlannedLine("seat_credit", seat_credit, "done",
-                                 "Unused seat rent of the current period, credited back"))
-    credit = tenant.balance_micros + seat_credit
-    if credit < 0:
-        # An admin adjustment left the balance negative: the tenant owes it; the ledger
-        # moves it to this receivable so it can still end at 0.
-        lines.append(PlannedLine("receivable", -credit, "open", "Negative balance owed"))
-        credit = 0
-    for arrear in arrears.unpaid(session, tenant.id):
-        paid = min(arrear.amount_micros, credit)
-        if paid > 0:
-            lines.append(PlannedLine("arrears", paid, "done",
-                                     f"Arrears paid: {arrear.memo or arrear.kind}",
-                                     arrear=arrear))
-            credit -= paid
-            result.arrears += paid
-        if paid < arrear.amount_micros:
-            lines.append(PlannedLine("receivable", arrear.amount_micros - paid, "open",
-                                     f"Still owed: {arrear.memo or arrear.kind}",
-                                     arrear=arrear))
-    for payment in refundable_payments(session, tenant.id):
-        amount = min(credit // unit * unit, payment.refundable_micros)
-        if amount > 0:
-            lines.append(PlannedLine("card_refund", amount, "pending",
-                                     f"Refund to card, payment {payment.intent_id}",
-                                     payment=payment))
-            credit -= amount
-    bank = credit // unit * unit
-    if bank > 0:
-        lines.append(PlannedLine("bank_refund", bank, "pending",
-                                 "Refund by bank transfer to the tenant's account"))
-        credit -= bank
-    if credit > 0:
-        lines.append(PlannedLine("write_off", credit, "done",
-                                 "Below the currency's smallest unit: written off"))
+                  open_holds=open_holds(session, tenant.id),
+                  lines=[PlannedLine(line.kind, line.amount, line.status, line.memo,
+                                     payment=payment_of.get(line.payment_id),
+                                     arrear=arrear_of.get(line.arrear_id))
+                         for line in planned])
+    result.arrears = result.total("arrears")
     return result

@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from callcenter.domain import lifecycle
 from callcenter.domain.calling_hours import parse_schedule, schedule_to_json
 from callcenter.domain.errors import InvalidInput, InvalidState
 from callcenter.domain.money import normalize_currency, parse_amount
@@ -17,7 +18,6 @@ from callcenter.models import RatePlan, Seat, Tenant, User
 from callcenter.services import audit
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.auth import check_password_rules, create_user, normalize_email
-from callcenter.services.seats import local_date
 
 _TIMEZONES = frozenset(available_timezones())
 
@@ -106,7 +106,8 @@ def create_tenant(session: Session, actor: Actor, new: NewTenant, *, now: dateti
     """Create a pending tenant, its owner and its first rate plan."""
     require_admin(actor)
     tenant = Tenant(name=new.name, currency=new.currency, timezone=new.timezone,
-                    status="pending", seat_price_monthly_micros=new.seat_price_monthly_micros,
+                    status=lifecycle.PENDING,
+                    seat_price_monthly_micros=new.seat_price_monthly_micros,
                     billing_period_months=new.billing_period_months,
                     created_at=now, updated_at=now)
     session.add(tenant)
@@ -180,7 +181,7 @@ def update_settings(session: Session, actor: Actor, tenant: Tenant, data: dict, 
             data["seat_price_monthly"], field="seat_price_monthly", allow_zero=True)
     if "billing_period_months" in data:
         months = _period_months(data["billing_period_months"])
-        if months != tenant.billing_period_months and tenant.status != "pending":
+        if months != tenant.billing_period_months and tenant.status != lifecycle.PENDING:
             # Periods are counted from the anchor with one length; a change mid-cycle
             # would need a re-anchoring that is not built.
             raise InvalidState("the billing period can only be changed before activation")
@@ -207,13 +208,8 @@ def suspend(session: Session, actor: Actor, tenant: Tenant, reason: str, *,
             now: datetime) -> Tenant:
     """Suspend service by an admin decision, with a reason."""
     require_admin(actor)
-    if tenant.status not in ("active", "past_due"):
-        raise InvalidState(f"a {tenant.status} tenant cannot be suspended")
-    if not reason or not reason.strip():
-        raise InvalidInput("a reason is required", details={"field": "reason"})
     previous = tenant.status
-    tenant.status, tenant.status_reason, tenant.updated_at = "suspended", reason.strip(), now
-    tenant.suspension_cause, tenant.suspended_on = "admin", local_date(tenant, now)
+    lifecycle.suspend(tenant, lifecycle.ADMIN, reason, now=now)
     audit.record(session, actor, "tenant.suspend", tenant_id=tenant.id, now=now,
                  reason=reason.strip(), previous=previous)
     return tenant
@@ -223,14 +219,7 @@ def resume(session: Session, actor: Actor, tenant: Tenant, reason: str, *,
            now: datetime) -> Tenant:
     """Lift a suspension, with a reason."""
     require_admin(actor)
-    if tenant.status != "suspended":
-        raise InvalidState(f"a {tenant.status} tenant is not suspended")
-    if not reason or not reason.strip():
-        raise InvalidInput("a reason is required", details={"field": "reason"})
-    # Resuming with rent still unpaid goes back to past due, so the grace clock holds.
-    tenant.status = "past_due" if tenant.past_due_since else "active"
-    tenant.status_reason, tenant.updated_at = None, now
-    tenant.suspension_cause = tenant.suspended_on = None
+    lifecycle.resume(tenant, reason, now=now)
     audit.record(session, actor, "tenant.resume", tenant_id=tenant.id, now=now,
                  reason=reason.strip())
     return tenant

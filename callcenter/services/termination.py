@@ -20,13 +20,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from callcenter.domain import lifecycle
 from callcenter.domain.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import minor_unit_micros
 from callcenter.integrations.stripe_gateway import GatewayError, PaymentGateway
 from callcenter.models import Hold, Payment, Seat, SeatCharge, Tenant, Termination, TerminationLine
 from callcenter.services import audit, ledger, settlement
 from callcenter.services.access import Actor, require_admin
-from callcenter.services.seats import local_date
 from callcenter.services.uow import UnitOfWork
 
 
@@ -65,7 +65,7 @@ def request(session: Session, actor: Actor, tenant: Tenant, note: object, *,
         raise Forbidden("only the tenant's owner can request termination")
     if note is not None and (not isinstance(note, str) or len(note) > 500):
         raise InvalidInput("note must be text up to 500 characters", details={"field": "note"})
-    if tenant.status in ("terminated", "purged"):
+    if tenant.status in lifecycle.CLOSED:
         raise InvalidState(f"the account is already {tenant.status}")
     term = for_tenant(session, tenant.id)
     if term is None:
@@ -82,13 +82,10 @@ def request(session: Session, actor: Actor, tenant: Tenant, note: object, *,
 def _stop_new_calls(session: Session, actor: Actor, tenant: Tenant, term: Termination,
                     now: datetime) -> None:
     """Suspend with cause `termination`: calls and seats stop at once, money stays put."""
-    if tenant.status == "terminated" or (tenant.status == "suspended"
-                                         and tenant.suspension_cause == "termination"):
-        return
-    tenant.status, tenant.suspension_cause = "suspended", "termination"
-    tenant.suspended_on = local_date(tenant, now)
-    tenant.status_reason = f"Termination ({term.reason.replace('_', ' ')}) in progress"
-    tenant.updated_at = now
+    if not lifecycle.can_suspend(tenant, lifecycle.TERMINATION):
+        return  # already stopped (or terminated): nothing more to stop
+    lifecycle.suspend(tenant, lifecycle.TERMINATION,
+                      f"Termination ({term.reason.replace('_', ' ')}) in progress", now=now)
     audit.record(session, actor, "tenant.termination_started", tenant_id=tenant.id, now=now,
                  reason=term.reason)
 
@@ -104,7 +101,7 @@ def terminate(session: Session, actor: Actor, tenant_id: int, reason: object, *,
     require_admin(actor)
     reason = settlement.check_reason(reason)
     tenant = _lock(session, tenant_id)
-    if tenant.status == "purged":
+    if tenant.status == lifecycle.PURGED:
         raise InvalidState("the tenant's data was erased")
     term = for_tenant(session, tenant.id)
     if term is not None and term.status == "settled":
@@ -206,8 +203,7 @@ def _book(session: Session, actor: Actor, tenant: Tenant, term: Termination,
     term.status, term.settled_at = "settled", now
     term.balance_micros, term.seat_credit_micros = plan.balance, plan.seat_credit
     term.arrears_micros = plan.arrears
-    tenant.status, tenant.suspension_cause, tenant.updated_at = "terminated", None, now
-    tenant.status_reason = f"Terminated: {term.reason.replace('_', ' ')}"
+    lifecycle.terminate(tenant, term.reason, now)
     audit.record(session, actor, "tenant.terminate", tenant_id=tenant.id, now=now,
                  reason=term.reason, termination_id=tid, balance_micros=plan.balance,
                  seat_credit_micros=plan.seat_credit)
@@ -349,7 +345,7 @@ def overview(session: Session, *, limit: int = 200) -> Overview:
                            .join(Tenant, Tenant.id == Termination.tenant_id)
                            .order_by(Termination.id.desc()).limit(limit)).all()
     tenants = session.execute(sa.select(Tenant.id, Tenant.name, Tenant.account_code)
-                              .where(Tenant.status != "purged").order_by(Tenant.name)
+                              .where(Tenant.status != lifecycle.PURGED).order_by(Tenant.name)
                               .limit(500)).all()
     return Overview([tuple(r) for r in rows], dict(session.execute(outstanding).all()),
                     [tuple(t) for t in tenants])

@@ -6,15 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from callcenter.domain.billing_cycle import add_months
+from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
 from callcenter.models import Tenant
 from callcenter.services import arrears, audit, ledger
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.ledger import Posting
-from callcenter.services.seats import local_date
-
-CLOSED_STATUSES = ("terminated", "purged")
 
 
 def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, now: datetime,
@@ -25,18 +22,15 @@ def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, no
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound("tenant not found")
-    if tenant.status in CLOSED_STATUSES:
+    if tenant.status in lifecycle.CLOSED:
         raise InvalidState(f"a {tenant.status} tenant cannot receive funds")
     posting = ledger.post(session, tenant_id, kind="topup", amount=amount, key=key, now=now,
                           reference=reference, memo=memo, actor_id=actor_id)
     # The credit's UPDATE holds the tenant row lock until commit: what we read now is
     # current and no concurrent payment can change it under us.
     session.refresh(tenant)
-    if tenant.status == "pending":
-        day = local_date(tenant, now)
-        tenant.status, tenant.activated_on, tenant.updated_at = "active", day, now
-        tenant.billing_anchor = day
-        tenant.period_end = add_months(day, tenant.billing_period_months)
+    if lifecycle.can_activate(tenant):
+        lifecycle.activate(tenant, now)
     arrears.pay(session, tenant, now=now)
     return posting
 

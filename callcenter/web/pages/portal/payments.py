@@ -7,6 +7,7 @@ import uuid
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from callcenter.domain import lifecycle
 from callcenter.domain.errors import DomainError
 from callcenter.domain.money import parse_amount
 from callcenter.extensions import db
@@ -31,7 +32,7 @@ def payments_page():
     term = termination.for_tenant(db.session, tenant.id)
     cfg = current_app.config
     card_ready = (gateway() is not None and bool(cfg.get("STRIPE_PUBLISHABLE_KEY"))
-                  and tenant.status in payments.OPEN_STATUSES)
+                  and tenant.status in lifecycle.OPEN)
     return render_template(
         "portal/payments.html", tenant=tenant, limits=limits(), card_ready=card_ready,
         stripe_js_url=cfg["STRIPE_JS_URL"], publishable_key=cfg.get("STRIPE_PUBLISHABLE_KEY"),
