@@ -112,9 +112,29 @@ def calls_reconcile() -> None:
                    "see /admin/calls/open", err=True)
 
 
+ledger_cli = AppGroup("ledger", help="The money ledger.")
+
+
+@ledger_cli.command("verify")
+def ledger_verify() -> None:
+    """Check every tenant's cached balance and holds against the ledger; exit 1 on a
+    mismatch."""
+    from callcenter.services import ledger_audit
+
+    mismatches = ledger_audit.verify(db.session)
+    db.session.rollback()
+    for m in mismatches:
+        click.echo(f"tenant {m.tenant_id}: {m.check}: {m.detail}")
+    checked = ledger_audit.tenants_checked(db.session)
+    if mismatches:
+        raise click.ClickException(f"{len(mismatches)} mismatch(es) in {checked} tenant(s)")
+    click.echo(f"ledger verified: {checked} tenant(s), no mismatch")
+
+
 def init_app(app: Flask) -> None:
     """Attach the command groups."""
     app.cli.add_command(users_cli)
     app.cli.add_command(billing_cli)
     app.cli.add_command(calls_cli)
+    app.cli.add_command(ledger_cli)
     app.cli.add_command(demo)
