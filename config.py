@@ -43,6 +43,10 @@ class Config:
     # theirs): behind one load balancer, 1. With 0 the headers are ignored, so a client
     # cannot choose the address the sign-in throttle counts against.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    # Larger request bodies are refused with 413 before they are read (Flask checks the
+    # declared length, and stops reading a chunked body at the limit).
+    MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_BYTES", 1024 * 1024)
+    HSTS_SECONDS = 0  # Strict-Transport-Security: production only (TLS at the balancer)
 
     # Login throttling: failures allowed per window, per email and per client address.
     LOGIN_MAX_FAILURES_PER_EMAIL = 5
@@ -76,6 +80,8 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     """gunicorn behind a load balancer; refuses to start without a real SECRET_KEY."""
+
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
 
     @classmethod
     def validate(cls) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort, g, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from callcenter.extensions import db, login_manager
@@ -51,9 +52,25 @@ def init_app(app: Flask) -> None:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return SessionUser(user) if user is not None and user.active else None
 
+    hsts = int(app.config.get("HSTS_SECONDS") or 0)
+
+    @app.before_request
+    def refuse_oversized_bodies() -> None:
+        # Before authentication or any view: a body over the limit is never read.
+        limit = request.max_content_length
+        if limit is not None and (request.content_length or 0) > limit:
+            abort(413, f"the request body is larger than {limit} bytes")
+
     @app.after_request
     def headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={hsts}; includeSubDomains")
+        if g.get("api_user") is not None or current_user.is_authenticated:
+            # A tenant's balances, calls and exports must not stay in shared caches or
+            # in the browser's back button after sign-out.
+            response.headers["Cache-Control"] = "no-store"
         return response
