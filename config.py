@@ -47,6 +47,9 @@ class Config:
     # declared length, and stops reading a chunked body at the limit).
     MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_BYTES", 1024 * 1024)
     HSTS_SECONDS = 0  # Strict-Transport-Security: production only (TLS at the balancer)
+    # Background jobs (mail, SMS, deliveries) run in a thread of every app server.
+    BACKGROUND_WORKER = os.environ.get("BACKGROUND_WORKER", "1") != "0"
+    BACKGROUND_POLL_SECONDS = _env_int("BACKGROUND_POLL_SECONDS", 5)
 
     # Login throttling: failures allowed per window, per email and per client address.
     LOGIN_MAX_FAILURES_PER_EMAIL = 5
@@ -72,6 +75,7 @@ class TestConfig(Config):
     """pytest: the fixtures pass the database URL."""
 
     TESTING = True
+    BACKGROUND_WORKER = False  # tests run jobs themselves, on the injected clock
     SECRET_KEY = "test-secret-key"  # noqa: S105 - fixed so test sessions are reproducible
     WTF_CSRF_ENABLED = False
     SESSION_COOKIE_SECURE = False

@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
+    register_worker(app)
     return app
 
 
@@ -62,6 +63,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Pages, the JSON API and the error handlers."""
     from callcenter.web import init_app
+
+    init_app(app)
+
+
+def register_worker(app: Flask) -> None:
+    """The in-process worker that runs background jobs after their commit."""
+    from callcenter.worker import init_app
 
     init_app(app)
 

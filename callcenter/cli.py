@@ -112,6 +112,32 @@ def calls_reconcile() -> None:
                    "see /admin/calls/open", err=True)
 
 
+jobs_cli = AppGroup("jobs", help="Background jobs (mail, SMS, deliveries).")
+
+
+@jobs_cli.command("run")
+@click.option("--limit", default=1000, show_default=True, help="Most jobs to run.")
+def jobs_run(limit: int) -> None:
+    """Run the due background jobs once (app servers also run them by themselves)."""
+    from callcenter.worker import run_pass
+
+    click.echo(json.dumps(run_pass(current_app._get_current_object(), limit=limit)))
+
+
+@jobs_cli.command("status")
+def jobs_status() -> None:
+    """Count jobs by status and list the ones that need an admin; exit 1 if any."""
+    from callcenter.services import background
+
+    click.echo(json.dumps(background.summary(db.session)))
+    stuck = background.stuck(db.session, now=_now())
+    for job in stuck:
+        click.echo(f"job {job.id} {job.kind} {job.status} after {job.attempts} attempt(s): "
+                   f"{job.last_error or '-'}")
+    if stuck:
+        raise click.ClickException(f"{len(stuck)} job(s) need attention")
+
+
 ledger_cli = AppGroup("ledger", help="The money ledger.")
 
 
@@ -137,4 +163,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(billing_cli)
     app.cli.add_command(calls_cli)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(demo)

@@ -3,6 +3,7 @@
 from callcenter.models.base import Base, UTCDateTime, utcnow
 from callcenter.models.call import CALL_STATUSES, TERMINAL_STATUSES, Call, ProviderEvent
 from callcenter.models.compliance import SCRIPT_STATUSES, Consent, DncEntry, LexiconTerm, Script
+from callcenter.models.job import JOB_STATUSES, Job
 from callcenter.models.ledger import AuditLog, Hold, LedgerEntry
 from callcenter.models.payment import (
     Erasure,
@@ -19,6 +20,7 @@ __all__ = [
     "CALL_STATUSES", "TERMINAL_STATUSES", "Call", "ProviderEvent",
     "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script",
     "Erasure", "Payment", "StripeEvent", "Termination", "TerminationLine",
+    "JOB_STATUSES", "Job",
     "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginAttempt",
     "RatePlan", "Seat", "SeatCharge", "TENANT_STATUSES", "Tenant", "UTCDateTime", "User", "utcnow",
 ]

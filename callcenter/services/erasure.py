@@ -60,6 +60,7 @@ POLICIES: dict[str, Policy] = {
     "dnc_entries": Policy("delete"),  # the tenant's own list; the platform's has no tenant
     "scripts": Policy("delete"),
     "lexicon_terms": Policy("keep"),  # platform data, linked only through admin authors
+    "jobs": Policy("keep", ("payload",)),  # mail and message bodies, addresses, numbers
 }
 
 E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")
