@@ -28,6 +28,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(sa.String(8))
     tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every sign-in cookie: raising it ends every session of the user at once
+    # (sign-out, a password change), even cookies saved elsewhere.
+    session_version: Mapped[int] = mapped_column(sa.Integer, default=1,
+                                                 server_default=sa.text("1"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")

@@ -72,6 +72,26 @@ def authenticate(session: Session, email: str, password: str, *, ip: str, now: d
     return user
 
 
+def end_sessions(session: Session, user_id: int) -> int:
+    """End every page session of the user (cookies carry the old version); the new one."""
+    return session.execute(
+        sa.update(User).where(User.id == user_id)
+        .values(session_version=User.session_version + 1)
+        .returning(User.session_version)
+        .execution_options(synchronize_session=False)).scalar_one()
+
+
+def user_for_session(session: Session, cookie_id: str) -> User | None:
+    """The active user a sign-in cookie names, if its session version is still current."""
+    user_id, _, version = cookie_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

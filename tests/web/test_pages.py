@@ -143,3 +143,16 @@ def test_session_cookie_is_httponly_and_secure_outside_tests():
 
     assert Config.SESSION_COOKIE_HTTPONLY and ProductionConfig.SESSION_COOKIE_SECURE
     assert ProductionConfig.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+def test_sign_out_ends_the_session_even_for_a_saved_cookie(app, factory):
+    tenant = factory.tenant()
+    browser, thief = app.test_client(), app.test_client()
+    _login(browser, tenant.owner_email)
+    saved = browser.get_cookie("session")
+    thief.set_cookie("session", saved.value)
+    assert thief.get("/portal/").status_code == 200  # a copy works while signed in
+    browser.post("/logout")
+    assert thief.get("/portal/").status_code == 302  # and not after sign-out
+    _login(browser, tenant.owner_email)
+    assert browser.get("/portal/").status_code == 200  # signing in again works

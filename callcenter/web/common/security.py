@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from callcenter.extensions import db, login_manager
 from callcenter.models import User
+from callcenter.services import auth as auth_service
 
 
 class SessionUser:
@@ -19,6 +20,7 @@ class SessionUser:
         self.role = user.role
         self.tenant_id = user.tenant_id
         self.is_active = user.active
+        self.session_version = user.session_version
         self.is_authenticated = True
         self.is_anonymous = False
 
@@ -27,7 +29,8 @@ class SessionUser:
         return self.role == "admin"
 
     def get_id(self) -> str:
-        return str(self.id)
+        # The version makes every cookie of this user invalid once it is raised.
+        return f"{self.id}:{self.session_version}"
 
 
 def trust_proxies(app: Flask) -> None:
@@ -48,9 +51,9 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> SessionUser | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return SessionUser(user) if user is not None and user.active else None
+    def load_user(cookie_id: str) -> SessionUser | None:
+        user = auth_service.user_for_session(db.session, cookie_id)
+        return SessionUser(user) if user is not None else None
 
     hsts = int(app.config.get("HSTS_SECONDS") or 0)
 

@@ -58,7 +58,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out (POST, so a link on another site cannot do it)."""
+    """Sign out (POST, so a link on another site cannot do it), everywhere: a copy of the
+    cookie saved before no longer opens a session."""
+    auth_service.end_sessions(db.session, current_user.id)
+    commit()
     logout_user()
     return redirect(url_for("auth.login"))
 
