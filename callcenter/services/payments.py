@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -18,12 +17,8 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import DomainError, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount, minor_unit_micros
-from callcenter.integrations.stripe_gateway import (
-    GatewayError,
-    Intent,
-    PaymentGateway,
-    intent_from,
-)
+from callcenter.integrations.stripe_events import Event
+from callcenter.integrations.stripe_gateway import GatewayError, Intent, PaymentGateway
 from callcenter.models import Payment, StripeEvent, Tenant
 from callcenter.services import refund_events, termination, topups
 from callcenter.services.access import Actor
@@ -96,12 +91,11 @@ def list_payments(session: Session, tenant_id: int, *, limit: int = 100) -> list
                                 .order_by(Payment.id.desc()).limit(limit)))
 
 
-def record_event(session: Session, event: dict[str, Any], *, now: datetime) -> StripeEvent | None:
+def record_event(session: Session, event: Event, *, now: datetime) -> StripeEvent | None:
     """Record the event id once; None when it was recorded before (a redelivery)."""
-    obj = (event.get("data") or {}).get("object") or {}
-    row = StripeEvent(event_id=str(event["id"]), type=str(event.get("type", ""))[:100],
-                      object_id=str(obj.get("id"))[:255] if obj.get("id") else None,
-                      provider_created=event.get("created"), outcome="received",
+    row = StripeEvent(event_id=event.id, type=event.type[:100],
+                      object_id=event.object_id[:255] if event.object_id else None,
+                      provider_created=event.created or None, outcome="received",
                       received_at=now)
     try:
         with session.begin_nested():
@@ -114,7 +108,7 @@ def record_event(session: Session, event: dict[str, Any], *, now: datetime) -> S
     return row
 
 
-def handle_event(uow: UnitOfWork, event: dict[str, Any], *, now: datetime,
+def handle_event(uow: UnitOfWork, event: Event, *, now: datetime,
                  gateway: PaymentGateway | None) -> str:
     """Apply one verified Stripe event exactly once and commit; returns what happened.
 
@@ -126,25 +120,23 @@ def handle_event(uow: UnitOfWork, event: dict[str, Any], *, now: datetime,
     return outcome
 
 
-def _apply_event(uow: UnitOfWork, event: dict[str, Any], *, now: datetime,
+def _apply_event(uow: UnitOfWork, event: Event, *, now: datetime,
                  gateway: PaymentGateway | None) -> str:
     session = uow.session
-    if not event.get("id"):
-        raise InvalidInput("the event has no id")
     row = record_event(session, event, now=now)
     if row is None:
         return "duplicate"
-    kind = event.get("type", "")
-    obj = (event.get("data") or {}).get("object") or {}
-    if kind == "payment_intent.succeeded":
-        outcome = _succeeded(session, intent_from(obj), now=now)
+    kind, subject = event.type, event.subject
+    if kind == "payment_intent.succeeded" and isinstance(subject, Intent):
+        outcome = _succeeded(session, subject, now=now)
         if outcome == "owed_back":
-            tenant_id = _payment_for(session, intent_from(obj), now).tenant_id
+            tenant_id = _payment_for(session, subject, now).tenant_id
             uow.after_commit(lambda: termination.send_refunds(uow, gateway, tenant_id, now=now))
-    elif kind in ("payment_intent.payment_failed", "payment_intent.canceled"):
-        outcome = _failed(session, intent_from(obj), canceled=kind.endswith("canceled"), now=now)
+    elif (kind in ("payment_intent.payment_failed", "payment_intent.canceled")
+          and isinstance(subject, Intent)):
+        outcome = _failed(session, subject, canceled=kind.endswith("canceled"), now=now)
     elif kind.startswith(("charge.refund", "refund.")):
-        outcome = refund_events.apply(session, event, now=now)
+        outcome = refund_events.apply(session, subject, event.created, now=now)
     else:
         outcome = "ignored"
     row.outcome = outcome

@@ -178,3 +178,14 @@ def test_closed_account_takes_no_new_intent(client, factory, stripe_fake, app):
     resp = client.post(f"/api/v1/tenants/{tenant.id}/payment-intents", json={"amount": "10.00"},
                        headers=bearer(factory.token(tenant.owner_email)))
     assert resp.status_code == 409
+
+
+def test_an_event_without_an_id_is_400_and_changes_nothing(client, factory, stripe_fake, app):
+    tenant, _, body = _intent(client, factory)
+    evt = event("payment_intent.succeeded", intent_obj(body["id"], 5000, tenant.id))
+    del evt["id"]
+    resp = post_event(client, evt)
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_input"
+    assert _state(app, tenant.id) == ("pending", 0, 0)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(StripeEvent.id))) == 0

@@ -76,6 +76,19 @@ def test_cdr_cannot_settle_a_twilio_call(client, factory, clock, app):
         assert db.session.scalars(sa.select(ProviderEvent.outcome)).one() == "unknown_call"
 
 
+def test_cdr_for_an_unknown_call_id_is_kept_for_review(client, factory, clock, app):
+    seat_with_funds(factory, clock)
+    # Ids are not durations: one above a week's seconds is still a call id.
+    body = {"call_id": 700_000, "to": UK, "duration_seconds": 30, "status": "completed"}
+    assert cdr_post(client, body, at=clock()).status_code == 204
+    negative = {**body, "call_id": 1, "duration_seconds": -5}
+    assert cdr_post(client, negative, at=clock()).status_code == 400
+    with app.app_context():
+        event = db.session.scalars(sa.select(ProviderEvent)).one()
+        assert (event.provider, event.event_key, event.outcome, event.call_id) == (
+            "cdr", "700000:completed", "unknown_call", None)
+
+
 def test_authorize_is_scoped_to_the_callers_tenant(client, factory, clock):
     tid_a, seat_a = seat_with_funds(factory, clock)
     tid_b, seat_b = seat_with_funds(factory, clock)
