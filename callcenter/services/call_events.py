@@ -1,7 +1,8 @@
 """Provider reports about calls (Twilio status callbacks, CDRs): recorded once, applied once.
 
-A report is stored under its event id (a duplicate changes nothing), classified
-(unknown call, not final yet, or final), and a final one settles the call exactly once.
+A report goes into the inbox under its event id (a duplicate changes nothing),
+classified (unknown call, not final yet, or final), and a final one settles the call
+exactly once.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from callcenter.domain.phone import InvalidNumber, normalize_number
 from callcenter.integrations.cdr import CdrReport
 from callcenter.integrations.twilio_voice import StatusReport
 from callcenter.models import TERMINAL_STATUSES, Call
-from callcenter.services import calls
+from callcenter.services import calls, inbox
 
 
-def _apply(session: Session, provider: str, event_id: str, payload: dict[str, Any],
-           call: Call | None, *, status: str, duration: int,
+def _apply(session: Session, provider: str, event_id: str, object_id: str,
+           payload: dict[str, Any], call: Call | None, *, status: str, duration: int,
            now: datetime, dialed_call_id: str | None = None) -> str:
     """Record the report once and settle the call if it is final; the outcome recorded."""
     if call is None:
@@ -29,14 +30,18 @@ def _apply(session: Session, provider: str, event_id: str, payload: dict[str, An
         outcome = "ignored"
     else:
         outcome = "applied"
-    event = calls.record_event(session, provider, event_id, payload, now,
-                               call_id=call.id if call else None, outcome=outcome)
-    if event is None:
+    row_id = inbox.record(session, provider, event_id, type="call.status", payload=payload,
+                          now=now, outcome=outcome, object_id=object_id,
+                          call_id=call.id if call else None,
+                          tenant_id=call.tenant_id if call else None)
+    if row_id is None:
         return "duplicate"
     if outcome == "applied" and not calls.settle(session, call, status=status,
                                                  duration=duration, now=now,
                                                  dialed_call_id=dialed_call_id):
-        event.outcome = outcome = "duplicate"
+        # Another report (a different leg or status) settled it first.
+        outcome = "duplicate"
+        inbox.set_outcome(session, row_id, outcome)
     return outcome
 
 
@@ -44,7 +49,7 @@ def twilio_status(session: Session, report: StatusReport, *, now: datetime) -> s
     """Twilio's status callback of the dialed leg: `ParentCallSid` names the authorized call."""
     parent = report.parent_call_sid
     call = calls.find_call(session, "twilio", parent) if parent else None
-    return _apply(session, "twilio", report.event_id, report.payload, call,
+    return _apply(session, "twilio", report.event_id, parent, report.payload, call,
                   status=report.status, duration=report.duration_seconds, now=now,
                   dialed_call_id=report.call_sid)
 
@@ -62,5 +67,5 @@ def cdr(session: Session, report: CdrReport, *, now: datetime) -> str:
             callee = None
         if callee != call.callee:
             raise Conflict("to does not match the authorized call")
-    return _apply(session, "cdr", report.event_id, report.payload, call,
+    return _apply(session, "cdr", report.event_id, str(report.call_id), report.payload, call,
                   status=report.status, duration=report.duration_seconds, now=now)
