@@ -48,6 +48,7 @@ class Refund:
     status: str
     amount: int
     failure_reason: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 class PaymentGateway(Protocol):
@@ -79,7 +80,8 @@ def refund_from(data: Mapping[str, Any]) -> Refund:
     """A Refund from a Refund's JSON."""
     return Refund(id=data["id"], status=str(data.get("status") or "pending"),
                   amount=int(data.get("amount") or 0),
-                  failure_reason=data.get("failure_reason"))
+                  failure_reason=data.get("failure_reason"),
+                  metadata=dict(data.get("metadata") or {}))
 
 
 class StripeGateway:

@@ -1,4 +1,4 @@
-"""Twilio: webhook signatures, TwiML answers, and the REST look-up used by reconcile."""
+"""Twilio: webhook signatures and payloads, TwiML answers, and the REST look-up."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-TERMINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+from callcenter.integrations.call_reports import FINAL_STATUSES, whole_seconds
+
+TERMINAL = frozenset(FINAL_STATUSES)
 
 
 def signature_valid(auth_token: str, url: str, params: dict, signature: str | None) -> bool:
@@ -20,6 +22,48 @@ def signature_valid(auth_token: str, url: str, params: dict, signature: str | No
     if not signature:
         return False
     return RequestValidator(auth_token).validate(url, params, signature)
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """The voice webhook: a seat (`From=client:<identity>`) asks to call `to`."""
+
+    call_sid: str
+    seat_identity: str | None  # None when the caller is not one of our seats
+    to: str
+
+
+def parse_voice(form: Mapping[str, str]) -> CallRequest:
+    """The voice webhook's form; a caller that is not a `client:` seat has no identity."""
+    sender = form.get("From", "")
+    identity = sender.removeprefix("client:") if sender.startswith("client:") else None
+    return CallRequest(call_sid=form.get("CallSid", ""), seat_identity=identity,
+                       to=form.get("To", ""))
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A status callback of the dialed leg; `ParentCallSid` names the authorized call."""
+
+    call_sid: str
+    parent_call_sid: str
+    status: str
+    duration_seconds: int
+    payload: dict[str, str]
+
+    @property
+    def event_id(self) -> str:
+        """Twilio sends no event id: the leg and its status identify a callback."""
+        return f"{self.call_sid}:{self.status}"
+
+
+def parse_status(form: Mapping[str, str]) -> StatusReport:
+    """A status callback's form; InvalidInput if `CallDuration` is not whole seconds."""
+    return StatusReport(
+        call_sid=form.get("CallSid", ""), parent_call_sid=form.get("ParentCallSid") or "",
+        status=form.get("CallStatus", ""),
+        duration_seconds=whole_seconds(form.get("CallDuration") or "0", "CallDuration"),
+        payload=dict(form))
 
 
 def dial_twiml(to: str, *, time_limit: int, caller_id: str | None, status_url: str) -> str:

@@ -1,4 +1,4 @@
-"""Calls (authorized or refused) and the provider events reported about them."""
+"""Calls, authorized or refused, with the rate they were authorized under."""
 
 from __future__ import annotations
 
@@ -53,18 +53,3 @@ class Call(Base):
     expected_end_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
 
-
-class ProviderEvent(Base):
-    """Every webhook delivery about a call, once per provider event key."""
-
-    __tablename__ = "provider_events"
-    __table_args__ = (sa.UniqueConstraint("provider", "event_key"),
-                      sa.Index("ix_provider_events_outcome_id", "outcome", "id"))
-
-    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    provider: Mapped[str] = mapped_column(sa.String(16))
-    event_key: Mapped[str] = mapped_column(sa.String(160))
-    call_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"), index=True)
-    outcome: Mapped[str] = mapped_column(sa.String(16))  # applied/ignored/unknown_call
-    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)

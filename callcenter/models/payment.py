@@ -1,4 +1,4 @@
-"""Card payments, provider events, terminations with their settlement lines, erasures."""
+"""Card payments, terminations with their settlement lines, erasures."""
 
 from __future__ import annotations
 
@@ -60,21 +60,6 @@ class Payment(Base):
     def refundable_micros(self) -> int:
         """What this payment can still refund."""
         return max(0, (self.received_micros or 0) - self.refunded_micros)
-
-
-class StripeEvent(Base):
-    """Every Stripe event id seen, once: a redelivery finds its row and changes nothing."""
-
-    __tablename__ = "stripe_events"
-    __table_args__ = (sa.UniqueConstraint("event_id"),)
-
-    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    event_id: Mapped[str] = mapped_column(sa.String(255))
-    type: Mapped[str] = mapped_column(sa.String(100))
-    object_id: Mapped[str | None] = mapped_column(sa.String(255))
-    provider_created: Mapped[int | None]
-    outcome: Mapped[str] = mapped_column(sa.String(32))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Termination(Base):

@@ -24,7 +24,7 @@ from callcenter.domain.rating import (
     max_affordable_seconds,
     rate_for,
 )
-from callcenter.models import TERMINAL_STATUSES, Call, ProviderEvent, Seat, Tenant
+from callcenter.models import TERMINAL_STATUSES, Call, Seat, Tenant
 from callcenter.services import compliance, ledger
 from callcenter.services.tenants import current_rate_plan
 
@@ -140,20 +140,6 @@ def authorize(session: Session, *, seat_identity: str, to: str, now: datetime, p
             raise
         return _answer(existing, tenant)
     return _answer(call, tenant)
-
-
-def record_event(session: Session, provider: str, key: str, payload: dict, now: datetime,
-                 *, call_id: int | None, outcome: str) -> ProviderEvent | None:
-    """Store a delivery once; None if this event was already received (a duplicate)."""
-    event = ProviderEvent(provider=provider, event_key=key[:160], call_id=call_id,
-                          outcome=outcome, payload=payload, received_at=now)
-    try:
-        with session.begin_nested():
-            session.add(event)
-            session.flush()
-    except IntegrityError:
-        return None
-    return event
 
 
 def settle(session: Session, call: Call, *, status: str, duration: int, now: datetime,

@@ -55,7 +55,7 @@ POLICIES: dict[str, Policy] = {
     "termination_lines": Policy("keep"),
     "erasures": Policy("keep"),
     "calls": Policy("tokenize", ("callee",)),  # amounts and durations stay
-    "provider_events": Policy("keep", ("payload",)),  # raw webhook bodies: numbers, places
+    "inbound_events": Policy("keep", ("payload",)),  # raw webhook bodies: numbers, places
     "consents": Policy("delete"),
     "dnc_entries": Policy("delete"),  # the tenant's own list; the platform's has no tenant
     "scripts": Policy("delete"),

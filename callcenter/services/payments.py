@@ -1,8 +1,9 @@
 """Card top-ups: PaymentIntents created for a tenant, and Stripe's events applied once.
 
-A succeeded intent is credited through `topups.receive_funds` under the ledger key
-`stripe:pi:<intent id>`; the ledger's unique (tenant, key) makes that exactly-once even
-when two deliveries of two different events about one intent race each other.
+Every event goes through the inbox under Stripe's event id: a redelivery changes
+nothing. A succeeded intent is credited through `topups.receive_funds` under the ledger
+key `stripe:pi:<intent id>`; the ledger's unique (tenant, key) makes that exactly-once
+even when two deliveries of two different events about one intent race each other.
 """
 
 from __future__ import annotations
@@ -10,24 +11,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
 from callcenter.domain.errors import DomainError, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount, minor_unit_micros
-from callcenter.integrations.stripe_gateway import (
-    GatewayError,
-    Intent,
-    PaymentGateway,
-    intent_from,
-)
-from callcenter.models import Payment, StripeEvent, Tenant
-from callcenter.services import refund_events, termination, topups
+from callcenter.integrations.stripe_events import Event
+from callcenter.integrations.stripe_gateway import GatewayError, Intent, PaymentGateway
+from callcenter.models import Payment, Tenant
+from callcenter.services import inbox, refund_events, termination, topups
 from callcenter.services.access import Actor
+from callcenter.services.inbox import Applied
 from callcenter.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -95,25 +91,7 @@ def list_payments(session: Session, tenant_id: int, *, limit: int = 100) -> list
                                 .order_by(Payment.id.desc()).limit(limit)))
 
 
-def record_event(session: Session, event: dict[str, Any], *, now: datetime) -> StripeEvent | None:
-    """Record the event id once; None when it was recorded before (a redelivery)."""
-    obj = (event.get("data") or {}).get("object") or {}
-    row = StripeEvent(event_id=str(event["id"]), type=str(event.get("type", ""))[:100],
-                      object_id=str(obj.get("id"))[:255] if obj.get("id") else None,
-                      provider_created=event.get("created"), outcome="received",
-                      received_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        # Another delivery of this event committed first (or is committing: on
-        # PostgreSQL this insert waited for it). Either way it is that one's job.
-        return None
-    return row
-
-
-def handle_event(uow: UnitOfWork, event: dict[str, Any], *, now: datetime,
+def handle_event(uow: UnitOfWork, event: Event, *, now: datetime,
                  gateway: PaymentGateway | None) -> str:
     """Apply one verified Stripe event exactly once and commit; returns what happened.
 
@@ -125,29 +103,28 @@ def handle_event(uow: UnitOfWork, event: dict[str, Any], *, now: datetime,
     return outcome
 
 
-def _apply_event(uow: UnitOfWork, event: dict[str, Any], *, now: datetime,
+def _apply_event(uow: UnitOfWork, event: Event, *, now: datetime,
                  gateway: PaymentGateway | None) -> str:
     session = uow.session
-    if not event.get("id"):
-        raise InvalidInput("the event has no id")
-    row = record_event(session, event, now=now)
-    if row is None:
-        return "duplicate"
-    kind = event.get("type", "")
-    obj = (event.get("data") or {}).get("object") or {}
-    if kind == "payment_intent.succeeded":
-        outcome = _succeeded(session, intent_from(obj), now=now)
-        if outcome == "owed_back":
-            tenant_id = _payment_for(session, intent_from(obj), now).tenant_id
+    row_id = inbox.record(session, "stripe", event.id, type=event.type, payload=event.payload,
+                          now=now, object_id=event.object_id,
+                          provider_created=event.created or None)
+    if row_id is None:
+        return "duplicate"  # a redelivery, or another delivery of it committed first
+    kind, subject = event.type, event.subject
+    applied = Applied("ignored")
+    if kind == "payment_intent.succeeded" and isinstance(subject, Intent):
+        applied = _succeeded(session, subject, now=now)
+        if applied.outcome == "owed_back":
+            tenant_id = applied.tenant_id
             uow.after_commit(lambda: termination.send_refunds(uow, gateway, tenant_id, now=now))
-    elif kind in ("payment_intent.payment_failed", "payment_intent.canceled"):
-        outcome = _failed(session, intent_from(obj), canceled=kind.endswith("canceled"), now=now)
+    elif (kind in ("payment_intent.payment_failed", "payment_intent.canceled")
+          and isinstance(subject, Intent)):
+        applied = _failed(session, subject, canceled=kind.endswith("canceled"), now=now)
     elif kind.startswith(("charge.refund", "refund.")):
-        outcome = refund_events.apply(session, event, now=now)
-    else:
-        outcome = "ignored"
-    row.outcome = outcome
-    return outcome
+        applied = refund_events.apply(session, subject, event.created, now=now)
+    inbox.set_outcome(session, row_id, applied.outcome, tenant_id=applied.tenant_id)
+    return applied.outcome
 
 
 def _payment_for(session: Session, intent: Intent, now: datetime) -> Payment | None:
@@ -177,11 +154,15 @@ def received_minor(intent: Intent) -> int | None:
     return intent.amount if intent.status == "succeeded" else None
 
 
-def _succeeded(session: Session, intent: Intent, *, now: datetime) -> str:
+def _succeeded(session: Session, intent: Intent, *, now: datetime) -> Applied:
     payment = _payment_for(session, intent, now)
     if payment is None:
         log.warning("payment_intent.succeeded for unknown intent %s", intent.id)
-        return "unknown_intent"
+        return Applied("unknown_intent")
+    return Applied(_credit(session, payment, intent, now=now), payment.tenant_id)
+
+
+def _credit(session: Session, payment: Payment, intent: Intent, *, now: datetime) -> str:
     minor = received_minor(intent)
     if not minor:
         return "nothing_received"
@@ -210,14 +191,15 @@ def _succeeded(session: Session, intent: Intent, *, now: datetime) -> str:
     return "credited" if posting.created else "already_credited"
 
 
-def _failed(session: Session, intent: Intent, *, canceled: bool, now: datetime) -> str:
+def _failed(session: Session, intent: Intent, *, canceled: bool, now: datetime) -> Applied:
     payment = _payment_for(session, intent, now)
     if payment is None:
-        return "unknown_intent"
+        return Applied("unknown_intent")
     if payment.status == "succeeded":
-        return "stale"  # an older failure delivered after the success: the success stands
+        # An older failure delivered after the success: the success stands.
+        return Applied("stale", payment.tenant_id)
     payment.status = "canceled" if canceled else "failed"
     payment.failure_message = (intent.last_error or ("canceled" if canceled
                                                      else "the payment failed"))[:500]
     payment.updated_at = now
-    return payment.status
+    return Applied(payment.status, payment.tenant_id)

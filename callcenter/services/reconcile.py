@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
-from callcenter.models import Call, ProviderEvent
+from callcenter.models import Call
 from callcenter.services import audit
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.calls import settle
@@ -90,9 +90,3 @@ def call_by_id(session: Session, call_id: int) -> Call:
         raise NotFound("call not found")
     return call
 
-
-def unclaimed_events(session: Session, *, limit: int = 100) -> list[ProviderEvent]:
-    """Provider reports about calls nobody authorized, newest first."""
-    return list(session.scalars(sa.select(ProviderEvent)
-                                .where(ProviderEvent.outcome == "unknown_call")
-                                .order_by(ProviderEvent.id.desc()).limit(limit)))

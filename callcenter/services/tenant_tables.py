@@ -1,9 +1,9 @@
 """Which tables hold a tenant's data, found from the schema rather than listed by hand.
 
 A table belongs to tenants if it has a `tenant_id` column, or a foreign key to a table
-that does (provider events of a call, API tokens of a user). Export and erasure walk
-these, so a table added by a later feature is exported at once, and erasure refuses to
-run until that feature declares what erasing does to it.
+that does (API tokens of a user). Export and erasure walk these, so a table added by a
+later feature is exported at once, and erasure refuses to run until that feature
+declares what erasing does to it.
 """
 
 from __future__ import annotations

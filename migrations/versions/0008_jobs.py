@@ -1,7 +1,7 @@
 """background jobs
 
 Revision ID: 0008_jobs
-Revises: 0005_payments
+Revises: 0006_inbound_events
 Create Date: 2026-11-24 16:20:14.320790
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_jobs'
-down_revision = '0005_payments'
+down_revision = '0006_inbound_events'
 branch_labels = None
 depends_on = None
 

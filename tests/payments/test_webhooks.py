@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from callcenter.extensions import db
-from callcenter.models import LedgerEntry, Payment, StripeEvent, Tenant
+from callcenter.models import InboundEvent, LedgerEntry, Payment, Tenant
 from tests.factories import bearer
 from tests.payments.helpers import event, intent_obj, post_event, signature
 
@@ -108,7 +108,7 @@ def test_forged_signature_is_refused_and_changes_nothing(client, factory, stripe
     assert client.post("/webhooks/stripe", data=payload).status_code == 403
     assert _state(app, tenant.id) == ("pending", 0, 0)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(StripeEvent.id))) == 0
+        assert db.session.scalar(sa.select(sa.func.count(InboundEvent.id))) == 0
 
 
 def test_failed_payment_is_shown_and_a_late_failure_does_not_undo_success(
@@ -178,3 +178,32 @@ def test_closed_account_takes_no_new_intent(client, factory, stripe_fake, app):
     resp = client.post(f"/api/v1/tenants/{tenant.id}/payment-intents", json={"amount": "10.00"},
                        headers=bearer(factory.token(tenant.owner_email)))
     assert resp.status_code == 409
+
+
+def test_an_event_is_kept_once_with_its_tenant_and_without_the_client_secret(
+        client, factory, stripe_fake, app):
+    tenant, _, body = _intent(client, factory, "50.00")
+    obj = {**intent_obj(body["id"], 5000, tenant.id, received=5000),
+           "client_secret": body["client_secret"]}
+    evt = event("payment_intent.succeeded", obj, created=1_700_000_000)
+    assert post_event(client, evt).get_json()["outcome"] == "credited"
+    assert post_event(client, evt).get_json()["outcome"] == "duplicate"
+    with app.app_context():
+        row = db.session.scalars(sa.select(InboundEvent)).one()
+        assert (row.provider, row.event_id, row.type, row.outcome, row.tenant_id,
+                row.object_id, row.provider_created) == (
+            "stripe", evt["id"], "payment_intent.succeeded", "credited", tenant.id,
+            body["id"], 1_700_000_000)
+        assert row.payload["data"]["object"]["amount"] == 5000
+        assert "client_secret" not in row.payload["data"]["object"]
+
+
+def test_an_event_without_an_id_is_400_and_changes_nothing(client, factory, stripe_fake, app):
+    tenant, _, body = _intent(client, factory)
+    evt = event("payment_intent.succeeded", intent_obj(body["id"], 5000, tenant.id))
+    del evt["id"]
+    resp = post_event(client, evt)
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_input"
+    assert _state(app, tenant.id) == ("pending", 0, 0)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(InboundEvent.id))) == 0

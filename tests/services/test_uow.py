@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from callcenter.extensions import db
+from callcenter.integrations import stripe_events
 from callcenter.models import Payment, Tenant, TerminationLine
 from callcenter.services import payments, termination
 from callcenter.services.access import SYSTEM
@@ -107,7 +108,7 @@ def test_termination_refunds_are_sent_once_when_the_settlement_commits(
         assert line.status == "succeeded"
 
 
-def _late_payment(client, factory, clock, stripe_fake) -> tuple[int, dict]:
+def _late_payment(client, factory, clock, stripe_fake) -> tuple[int, stripe_events.Event]:
     t = factory.tenant(timezone="UTC", balance="5.00")
     owner = bearer(factory.token(t.owner_email))
     late = client.post(f"/api/v1/tenants/{t.id}/payment-intents", json={"amount": "40.00"},
@@ -115,7 +116,8 @@ def _late_payment(client, factory, clock, stripe_fake) -> tuple[int, dict]:
     resp = client.post(f"/api/v1/tenants/{t.id}/termination",
                        json={"reason": "tenant_request"}, headers=bearer(factory.admin_token()))
     assert resp.status_code == 201
-    return t.id, event("payment_intent.succeeded", intent_obj(late, 4000, t.id, received=4000))
+    return t.id, stripe_events.parse(
+        event("payment_intent.succeeded", intent_obj(late, 4000, t.id, received=4000)))
 
 
 def test_owed_back_refund_is_not_sent_when_the_event_rolls_back(app, client, factory, clock,

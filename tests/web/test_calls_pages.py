@@ -58,6 +58,17 @@ def test_admin_calls_and_rates_pages(client, factory, clock, app):
     assert client.get("/admin/calls/open").status_code == 200
 
 
+def test_admin_open_calls_page_lists_reports_about_unknown_calls(client, factory, clock):
+    _, seat = seat_with_funds(factory, clock)
+    place_call(client, seat, UK, "CA1")
+    end_call(client, "CA1", "completed", 30)
+    end_call(client, "CA-nobody", "completed", 30)
+    factory.admin("ops@x.test")
+    client.post("/login", data={"email": "ops@x.test", "password": PASSWORD})
+    page = client.get("/admin/calls/open").get_data(as_text=True)
+    assert "CA-child-CA-nobody:completed" in page and "CA-child-CA1:completed" not in page
+
+
 def test_tenant_users_cannot_reach_admin_call_pages(client, factory, clock, app):
     tid, _ = seat_with_funds(factory, clock)
     client.post("/login", data={"email": _owner_email(app, tid), "password": PASSWORD})

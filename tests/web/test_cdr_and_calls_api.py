@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from callcenter.extensions import db
-from callcenter.models import Call, ProviderEvent, Seat, Tenant
+from callcenter.models import Call, InboundEvent, Seat, Tenant
 from tests.factories import bearer
 from tests.telephony import CONFIG, cdr_post, end_call, place_call, seat_with_funds
 
@@ -58,7 +58,7 @@ def test_cdr_bad_signature_stale_timestamp_and_mismatch_change_nothing(client, f
     assert cdr_post(client, {**body, "duration_seconds": "x"}, at=clock()).status_code == 400
     with app.app_context():
         assert db.session.get(Call, call_id).status == "authorized"
-        assert db.session.scalar(sa.select(sa.func.count(ProviderEvent.id))) == 0
+        assert db.session.scalar(sa.select(sa.func.count(InboundEvent.id))) == 0
     assert _balance(app, tid)[0] == 10_000_000
     # A stale replay of a genuine delivery is refused even though its MAC is right.
     assert cdr_post(client, body, at=clock()).status_code == 204
@@ -73,7 +73,20 @@ def test_cdr_cannot_settle_a_twilio_call(client, factory, clock, app):
     assert cdr_post(client, body, at=clock()).status_code == 204
     with app.app_context():
         assert db.session.get(Call, call_id).status == "authorized"
-        assert db.session.scalars(sa.select(ProviderEvent.outcome)).one() == "unknown_call"
+        assert db.session.scalars(sa.select(InboundEvent.outcome)).one() == "unknown_call"
+
+
+def test_cdr_for_an_unknown_call_id_is_kept_for_review(client, factory, clock, app):
+    seat_with_funds(factory, clock)
+    # Ids are not durations: one above a week's seconds is still a call id.
+    body = {"call_id": 700_000, "to": UK, "duration_seconds": 30, "status": "completed"}
+    assert cdr_post(client, body, at=clock()).status_code == 204
+    negative = {**body, "call_id": 1, "duration_seconds": -5}
+    assert cdr_post(client, negative, at=clock()).status_code == 400
+    with app.app_context():
+        event = db.session.scalars(sa.select(InboundEvent)).one()
+        assert (event.provider, event.event_id, event.outcome, event.object_id,
+                event.call_id) == ("cdr", "700000:completed", "unknown_call", "700000", None)
 
 
 def test_authorize_is_scoped_to_the_callers_tenant(client, factory, clock):

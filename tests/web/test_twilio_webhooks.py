@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from callcenter.extensions import db
-from callcenter.models import Call, Hold, LedgerEntry, ProviderEvent, Seat, Tenant
+from callcenter.models import Call, Hold, InboundEvent, LedgerEntry, Seat, Tenant
 from callcenter.services import ledger
 from tests.factories import bearer
 from tests.telephony import CONFIG, end_call, place_call, seat_with_funds, twilio_post
@@ -30,7 +30,7 @@ def _tenant_state(app, tid):
 def _counts(app):
     with app.app_context():
         return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m))
-                     for m in (Call, Hold, ProviderEvent))
+                     for m in (Call, Hold, InboundEvent))
 
 
 def test_allowed_call_dials_with_time_limit_and_status_callback(client, factory, clock, app):
@@ -138,8 +138,8 @@ def test_completed_callback_twice_and_ringing_after_it_charge_once(client, facto
             == ("completed", 61, 120, 1_200_000)
         assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(
             LedgerEntry.kind == "call")) == 1
-        outcomes = db.session.scalars(sa.select(ProviderEvent.outcome)
-                                      .order_by(ProviderEvent.id)).all()
+        outcomes = db.session.scalars(sa.select(InboundEvent.outcome)
+                                      .order_by(InboundEvent.id)).all()
         assert outcomes == ["applied", "ignored", "duplicate"]
 
 
@@ -164,7 +164,7 @@ def test_events_for_unknown_calls_are_kept_for_review(client, factory, clock, ap
     seat_with_funds(factory, clock)
     assert end_call(client, "CA-nobody", "completed", 30).status_code == 204
     with app.app_context():
-        event = db.session.scalars(sa.select(ProviderEvent)).one()
+        event = db.session.scalars(sa.select(InboundEvent)).one()
         assert event.outcome == "unknown_call" and event.call_id is None
 
 
@@ -201,7 +201,7 @@ def test_bad_status_payload_is_400_and_changes_nothing(client, factory, clock, a
     assert resp.status_code == 400
     with app.app_context():
         assert db.session.scalars(sa.select(Call)).one().status == "authorized"
-        assert db.session.scalar(sa.select(sa.func.count(ProviderEvent.id))) == 0
+        assert db.session.scalar(sa.select(sa.func.count(InboundEvent.id))) == 0
 
 
 def test_without_public_base_url_the_request_host_is_used(factory, clock, database_url):

@@ -1,19 +1,19 @@
 """Provider webhooks: verify the signature, hand the event to its service, commit, 2xx.
 
 `twilio` (voice and status callbacks), `cdr` (any carrier, HMAC-signed) and `stripe`.
-A bad signature is 403 and changes nothing; a duplicate is a 2xx no-op.
+Payloads are parsed in `callcenter.integrations` (a malformed one is a 400), events go
+through the inbox (`services.inbox`). A bad signature is 403 and changes nothing; a
+duplicate is a 2xx no-op.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, current_app, request
 
 from callcenter.extensions import csrf
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)  # authenticated by provider signatures, not cookies
-
-MAX_PLAUSIBLE_SECONDS = 7 * 24 * 3600
 
 
 def public_url(path: str, *, with_query: bool = False) -> str:
@@ -22,17 +22,6 @@ def public_url(path: str, *, with_query: bool = False) -> str:
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     query = request.query_string.decode() if with_query else ""
     return base.rstrip("/") + path + (f"?{query}" if query else "")
-
-
-def whole_seconds(value: object, name: str) -> int:
-    """A provider's duration in whole seconds, or 400."""
-    if isinstance(value, bool) or not (isinstance(value, int) or
-                                       (isinstance(value, str) and value.isdigit())):
-        abort(400, f"{name} must be a whole number of seconds")
-    number = int(value)
-    if number > MAX_PLAUSIBLE_SECONDS:
-        abort(400, f"{name} is not plausible")
-    return number
 
 
 from callcenter.web.webhooks import cdr, stripe, twilio  # noqa: E402,F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, jsonify, request
 
+from callcenter.integrations import stripe_events
 from callcenter.integrations.stripe_gateway import SignatureError
 from callcenter.services import payments
 from callcenter.web.common.context import now, uow
@@ -19,9 +20,10 @@ def stripe_webhook():
         abort(503, "Stripe is not configured")
     try:
         # The signature covers the exact bytes Stripe sent: read them raw, parse after.
-        event = found.construct_event(request.get_data(cache=False),
-                                      request.headers.get("Stripe-Signature"))
+        data = found.construct_event(request.get_data(cache=False),
+                                     request.headers.get("Stripe-Signature"))
     except SignatureError:
         abort(403, "invalid Stripe-Signature")
+    event = stripe_events.parse(data)
     outcome = payments.handle_event(uow(), event, now=now(), gateway=found)
     return jsonify({"received": True, "outcome": outcome})

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, request
 
-from callcenter.extensions import db
 from callcenter.integrations import twilio_voice
 from callcenter.services import call_events, calls
-from callcenter.web.common.context import commit, compliance_policy, now
-from callcenter.web.webhooks import bp, public_url, whole_seconds
+from callcenter.web.common.context import commit, compliance_policy, now, uow
+from callcenter.web.webhooks import bp, public_url
 
 
-def _verified() -> dict:
+def _verified() -> dict[str, str]:
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     if not token:
         abort(503, "Twilio is not configured")
@@ -30,13 +29,12 @@ def _twiml(body: str) -> Response:
 @bp.post("/twilio/voice")
 def twilio_voice_webhook():
     """A seat places a call: authorize it and answer <Dial timeLimit> or <Reject/>."""
-    params = _verified()
-    sender, call_sid = params.get("From", ""), params.get("CallSid", "")
-    if not sender.startswith("client:") or not call_sid:
+    placed = twilio_voice.parse_voice(_verified())
+    if placed.seat_identity is None or not placed.call_sid:
         return _twiml(twilio_voice.reject_twiml())
     decision = calls.authorize(
-        db.session, seat_identity=sender.removeprefix("client:"), to=params.get("To", ""),
-        now=now(), provider="twilio", provider_call_id=call_sid,
+        uow().session, seat_identity=placed.seat_identity, to=placed.to, now=now(),
+        provider="twilio", provider_call_id=placed.call_sid,
         max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy())
     commit()
     if not decision.allowed:
@@ -50,11 +48,7 @@ def twilio_voice_webhook():
 @bp.post("/twilio/status")
 def twilio_status_webhook():
     """The dialed leg ended: rate `CallDuration` and settle the hold, exactly once."""
-    params = _verified()
-    call_events.twilio_status(
-        db.session, parent_call_sid=params.get("ParentCallSid") or "",
-        call_sid=params.get("CallSid", ""), status=params.get("CallStatus", ""),
-        duration=whole_seconds(params.get("CallDuration") or "0", "CallDuration"),
-        payload=params, now=now())
+    report = twilio_voice.parse_status(_verified())
+    call_events.twilio_status(uow().session, report, now=now())
     commit()
     return Response(status=204)

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.extensions import db
-from callcenter.services import rates, reconcile
+from callcenter.services import inbox, rates, reconcile
 from callcenter.services.tenants import current_rate_plan
 from callcenter.web.common.context import acting_tenant, actor, admin_required, form_action, now
 from callcenter.web.pages.admin import bp
@@ -26,7 +26,7 @@ def open_calls():
     """Calls still holding funds past their end, and provider events nobody claimed."""
     return render_template("admin/open_calls.html",
                            stale=reconcile.stale_calls(db.session, now()),
-                           unknown=reconcile.unclaimed_events(db.session))
+                           unknown=inbox.unclaimed(db.session))
 
 
 @bp.post("/calls/<int:call_id>/resolve")
