@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 DEV := CALLCENTER_ENV=development
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,11 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.dev
-	$(BIN)/python benchmarks/webhooks.py $(BENCH_ARGS)
+bench: bench-inprocess
+
+# Statements and latency per webhook in-process (test client, SQLite unless --database-url).
+bench-inprocess: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.inprocess $(BENCH_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
