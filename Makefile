@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 DEV := CALLCENTER_ENV=development
 
-.PHONY: run test lint bench bench-quick bench-inprocess clean
+.PHONY: run test lint bench bench-quick bench-sweep bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench: $(VENV)/.dev
 
 bench-quick: $(VENV)/.dev
 	$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
+
+bench-sweep: $(VENV)/.dev
+	$(BIN)/python -m benchmarks --sweep $(BENCH_ARGS)
 
 # Statements and latency per webhook in-process (test client, SQLite unless --database-url).
 bench-inprocess: $(VENV)/.dev

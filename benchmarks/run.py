@@ -1,6 +1,6 @@
 """`make bench`: the app under gunicorn beside the raw database ceiling, in one run.
 
-    python -m benchmarks [--quick] [--seconds N] [--clients N] ...
+    python -m benchmarks [--quick] [--sweep] [--seconds N] [--clients N] ...
 
 Creates a fresh PostgreSQL database (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else
 postgres@127.0.0.1:5432 names the server), migrates it, seeds it, serves the app with
@@ -181,6 +181,7 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, Options]:
     """Command-line options."""
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="5 s phases (about a minute)")
+    p.add_argument("--sweep", action="store_true", help="compare gunicorn/pool settings")
     p.add_argument("--seconds", type=float, help="seconds per measured phase")
     p.add_argument("--clients", type=int, help="load client processes (default 8)")
     p.add_argument("--tenants", type=int, help="ordinary tenants (default 1000)")
@@ -208,7 +209,11 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, Options]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the mode asked for; exit 1 when there were errors or money anomalies."""
-    _, opts = parse(argv)
+    args, opts = parse(argv)
+    if args.sweep:
+        from benchmarks.sweep import sweep
+
+        return sweep(opts)
     results = bench(opts)
     print(report.table(results))
     print(f"\nwrote {opts.out} ({results['duration_s']:.0f} s)")
