@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 DEV := CALLCENTER_ENV=development
 
-.PHONY: run test lint bench bench-quick bench-sweep bench-inprocess clean
+.PHONY: run test lint bench bench-quick bench-sweep bench-profile bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench-quick: $(VENV)/.dev
 
 bench-sweep: $(VENV)/.dev
 	$(BIN)/python -m benchmarks --sweep $(BENCH_ARGS)
+
+bench-profile: $(VENV)/.dev
+	$(BIN)/python -m benchmarks --profile $(BENCH_ARGS)
 
 # Statements and latency per webhook in-process (test client, SQLite unless --database-url).
 bench-inprocess: $(VENV)/.dev

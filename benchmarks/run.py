@@ -1,6 +1,6 @@
 """`make bench`: the app under gunicorn beside the raw database ceiling, in one run.
 
-    python -m benchmarks [--quick] [--sweep] [--seconds N] [--clients N] ...
+    python -m benchmarks [--quick] [--sweep] [--profile] [--seconds N] [--clients N] ...
 
 Creates a fresh PostgreSQL database (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else
 postgres@127.0.0.1:5432 names the server), migrates it, seeds it, serves the app with
@@ -182,6 +182,7 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, Options]:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="5 s phases (about a minute)")
     p.add_argument("--sweep", action="store_true", help="compare gunicorn/pool settings")
+    p.add_argument("--profile", action="store_true", help="py-spy one worker, DB counters")
     p.add_argument("--seconds", type=float, help="seconds per measured phase")
     p.add_argument("--clients", type=int, help="load client processes (default 8)")
     p.add_argument("--tenants", type=int, help="ordinary tenants (default 1000)")
@@ -214,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.sweep import sweep
 
         return sweep(opts)
+    if args.profile:
+        from benchmarks.profiling import profile
+
+        return profile(opts)
     results = bench(opts)
     print(report.table(results))
     print(f"\nwrote {opts.out} ({results['duration_s']:.0f} s)")
