@@ -10,6 +10,7 @@ request; pg_stat_statements the top statements when the server preloads it. Writ
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +19,8 @@ import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+
+import psycopg
 
 from benchmarks import load, pgdb, seed
 from benchmarks.run import (
@@ -73,6 +76,25 @@ def summarize_pyspy(path: Path) -> dict:
     return {"samples": total, "by_package_pct": share, "functions_incl_pct": funcs}
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def _backend_pids(dsn: str) -> list[int]:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()")]
+
+
 def _pyspy(pid: int, seconds: float, out: Path) -> subprocess.Popen:
     exe = Path(sys.executable).parent / "py-spy"
     return subprocess.Popen([str(exe), "record", "--pid", str(pid), "--duration",  # noqa: S603
@@ -114,11 +136,15 @@ def _phase(opts: Options, prep: Prepared, server: Server, name: str, path: str,
     spy_out = BENCH_DIR / f"pyspy-{name}.txt"
     spy = _pyspy(server.worker_pids()[0], opts.seconds, spy_out)
     time.sleep(0.5)
-    scans = pgdb.scan_snapshot(dsn)
+    scans, workers, backends = pgdb.scan_snapshot(dsn), server.worker_pids(), _backend_pids(dsn)
+    cpu = _cpu_seconds(workers), _cpu_seconds(backends)
     result = _with_db_stats(opts, dsn, lambda: load.closed_loop(
         name, server.port, path, kind, items, clients=opts.clients, seconds=opts.seconds))
     spy.wait(timeout=opts.seconds + 30)
     found["load"] = result.summary()
+    found["cpu_ms_per_request"] = {
+        "gunicorn workers": round(1000 * (_cpu_seconds(workers) - cpu[0]) / result.ok, 2),
+        "postgres backends": round(1000 * (_cpu_seconds(backends) - cpu[1]) / result.ok, 2)}
     found["scans"] = pgdb.scans_per_request(scans, pgdb.scan_snapshot(dsn), result.ok)
     found["pyspy"] = summarize_pyspy(spy_out) if spy_out.exists() else {"skipped": "no output"}
     if with_statements:
@@ -131,6 +157,8 @@ def _markdown(name: str, f: dict) -> str:
     lines = [f"## {name}", "", f"- load: {f['load']['per_s']:.0f}/s, p50 "
              f"{f['load']['p50_ms']:.1f} ms, p99 {f['load']['p99_ms']:.1f} ms, "
              f"errors {f['load']['errors']}",
+             f"- CPU per request (py-spy sampling one worker included): "
+             f"{f['cpu_ms_per_request']}",
              f"- database per request: {f['load'].get('db_per_request')}",
              f"- round trips to PostgreSQL per request (strace): {f['strace']}",
              f"- pg_stat_statements: {f['pg_stat_statements']}",
