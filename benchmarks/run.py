@@ -11,6 +11,7 @@ gunicorn on 127.0.0.1, measures, checks the money, drops the database, and write
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -169,7 +170,7 @@ def bench(opts: Options) -> dict:
         "mode": opts.mode, "clients": opts.clients, "seconds": opts.seconds,
         "tenants": opts.tenants, "hot_seats": opts.hot_seats,
         "gunicorn": opts.settings.as_dict(), "gunicorn_label": opts.settings.label(),
-        "machine": machine, "postgresql": facts,
+        "machine": {**machine, "load_avg_at_end": os.getloadavg()}, "postgresql": facts,
         "started_at": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
         "duration_s": round(time.time() - started, 1),
     }
