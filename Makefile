@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 DEV := CALLCENTER_ENV=development
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-quick bench-sweep bench-profile bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,23 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The app under gunicorn beside the raw database ceiling, on a fresh PostgreSQL database
+# (BENCH_DATABASE_URL names the server; default postgres@127.0.0.1:5432): bench/results.json.
 bench: $(VENV)/.dev
-	$(BIN)/python benchmarks/webhooks.py $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.dev
+	$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
+
+bench-sweep: $(VENV)/.dev
+	$(BIN)/python -m benchmarks --sweep $(BENCH_ARGS)
+
+bench-profile: $(VENV)/.dev
+	$(BIN)/python -m benchmarks --profile $(BENCH_ARGS)
+
+# Statements and latency per webhook in-process (test client, SQLite unless --database-url).
+bench-inprocess: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.inprocess $(BENCH_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -11,12 +11,25 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def engine_options() -> dict:
+    """SQLAlchemy engine options; DB_POOL_SIZE / DB_MAX_OVERFLOW size the pool per process.
+
+    Unset, SQLAlchemy's defaults apply (5 + 10 overflow). A sync gunicorn worker needs
+    one connection; a gthread worker up to one per thread.
+    """
+    options: dict = {"pool_pre_ping": True}
+    for name, key in (("DB_POOL_SIZE", "pool_size"), ("DB_MAX_OVERFLOW", "max_overflow")):
+        if os.environ.get(name):
+            options[key] = _env_int(name, 0)
+    return options
+
+
 class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: instance SQLite
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = engine_options()
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")

@@ -28,3 +28,14 @@ def test_unknown_environment_is_refused(monkeypatch):
     monkeypatch.setenv("CALLCENTER_ENV", "staging-ish")
     with pytest.raises(RuntimeError, match="CALLCENTER_ENV"):
         create_app()
+
+
+def test_pool_size_comes_from_the_environment(monkeypatch):
+    from config import engine_options
+
+    monkeypatch.delenv("DB_POOL_SIZE", raising=False)
+    monkeypatch.delenv("DB_MAX_OVERFLOW", raising=False)
+    assert engine_options() == {"pool_pre_ping": True}
+    monkeypatch.setenv("DB_POOL_SIZE", "4")
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "0")
+    assert engine_options() == {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 0}

@@ -1,9 +1,11 @@
-"""Benchmark: latency and SQL statements of the call hot path (voice + status webhooks).
+"""`make bench-inprocess`: latency and SQL statements of the hot path, without a server.
 
 Runs the real app (test client, no network) on SQLite, or on PostgreSQL with
-`--database-url`. Prints per-request percentiles; it asserts nothing.
+`--database-url`. Prints per-request percentiles and statement counts (savepoints
+included); `--show-statements` lists one voice and one status request's statements.
+It asserts nothing.
 
-    .venv/bin/python benchmarks/webhooks.py [--calls 500] [--database-url URL]
+    .venv/bin/python -m benchmarks.inprocess [--calls 500] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tests.telephony import CONFIG, end_call, place_call  # noqa: E402
 
 
+def _short(statement: str) -> str:
+    return " ".join(statement.split())[:110]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--database-url")
+    parser.add_argument("--show-statements", action="store_true")
     args = parser.parse_args()
 
     from callcenter import create_app
@@ -62,9 +69,11 @@ def main() -> None:
             engine = db.engine
         counts = {"voice": 0, "status": 0}
         current = {"name": "voice"}
+        last: dict[str, list[str]] = {"voice": [], "status": []}
 
-        def count(*_args) -> None:
+        def count(_conn, _cursor, statement, *_args) -> None:
             counts[current["name"]] += 1
+            last[current["name"]].append(statement)
 
         sa.event.listen(engine, "before_cursor_execute", count)
         client = app.test_client()
@@ -73,6 +82,7 @@ def main() -> None:
             sid = f"CAB{i}"
             for kind in ("voice", "status"):
                 current["name"] = kind
+                last[kind] = []
                 start = time.perf_counter()
                 response = (place_call(client, seat, "+442079460000", sid) if kind == "voice"
                             else end_call(client, sid, "completed", 65))
@@ -86,6 +96,11 @@ def main() -> None:
                   f"p95 {ms[int(len(ms) * 0.95) - 1]:6.2f} ms   "
                   f"max {ms[-1]:6.2f} ms   "
                   f"{counts[kind] / len(values):.1f} SQL statements per request")
+        if args.show_statements:
+            for kind, statements in last.items():
+                print(f"\n{kind} webhook, last request: {len(statements)} statements")
+                for n, statement in enumerate(statements, 1):
+                    print(f"  {n:2d}. {_short(statement)}")
     finally:
         if name is not None:
             with app.app_context():

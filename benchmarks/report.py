@@ -1,0 +1,90 @@
+"""The printed table and `bench/results.json`."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+
+def machine() -> dict:
+    """What the figures were measured on: cores, CPU, load when the run started."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "cpu": model, "load_avg_at_start": os.getloadavg(),
+            "python": platform.python_version(), "system": platform.platform()}
+
+
+def _rate(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}/s"
+
+
+def _ms(summary: dict | None) -> str:
+    if not summary:
+        return ""
+    return f"{summary['p50_ms']:.1f} / {summary['p99_ms']:.1f} ms"
+
+
+def _ratio(app: float | None, raw: float | None) -> str:
+    return f"{100 * app / raw:.1f}%" if app and raw else ""
+
+
+def table(results: dict) -> str:
+    """The run as a small table: app beside the raw ceiling, then authorization latency."""
+    phases, m, g = results["phases"], results["machine"], results["gunicorn"]
+    pg = results["postgresql"]
+    head = [
+        f"callcenter bench ({results['mode']}): {m['cores']} cores {m['cpu']}, "
+        f"load {m['load_avg_at_start'][0]:.1f} at start",
+        f"PostgreSQL {pg['server_version']} (fsync {pg['fsync']}, synchronous_commit "
+        f"{pg['synchronous_commit']}); gunicorn {results['gunicorn_label']}"
+        f"{' --preload' if g['preload'] else ''}; {results['clients']} client processes, "
+        f"{results['seconds']:g} s per phase",
+        f"{results['tenants']:,} tenants with one seat + a hot tenant with "
+        f"{results['hot_seats']} seats",
+        "",
+    ]
+    rows = [("", "app", "raw ceiling", "app / raw")]
+    for key, label in (("many", f"status callbacks settling calls, {results['tenants']:,} "
+                                f"tenants"),
+                       ("hot", "status callbacks settling calls, one hot tenant")):
+        app, raw = phases.get(f"app_{key}"), phases.get(f"raw_{key}")
+        rows.append((label, _rate(results.get(f"app_{key}_per_s")),
+                     _rate(results.get(f"raw_{key}_per_s")),
+                     _ratio(results.get(f"app_{key}_per_s"), results.get(f"raw_{key}_per_s"))))
+        rows.append(("  latency p50 / p99", _ms(app), _ms(raw), ""))
+    rows.append(("voice authorizations, max (closed loop)",
+                 _rate(results.get("auth_max_per_s")), "", ""))
+    if results.get("auth_rate_per_s"):
+        rows.append((f"voice authorizations at {results['auth_rate_per_s']:,.0f}/s (open loop)",
+                     f"{results['auth_p50_ms']:.1f} / {results['auth_p99_ms']:.1f} ms",
+                     "", "p50 / p99"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = head + ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                              for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+                    for r in rows]
+    lines.append("")
+    lines.append(f"errors: {results['errors_total']}    money anomalies: "
+                 f"{len(results['anomalies'])}")
+    for text in results["anomalies"]:
+        lines.append(f"  ANOMALY {text}")
+    for name, phase in phases.items():
+        for sample in phase.get("error_samples", [])[:2]:
+            lines.append(f"  error in {name}: {sample}")
+        if phase.get("exhausted") and name != "warmup":
+            lines.append(f"  note: {name} ran out of prepared requests after "
+                         f"{phase['seconds']:.1f} s (its rate is still ok / elapsed)")
+    return "\n".join(lines)
+
+
+def write(results: dict, path: Path) -> None:
+    """`bench/results.json`, with the phases' details beside the contract's keys."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")

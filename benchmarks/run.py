@@ -1,0 +1,226 @@
+"""`make bench`: the app under gunicorn beside the raw database ceiling, in one run.
+
+    python -m benchmarks [--quick] [--sweep] [--profile] [--seconds N] [--clients N] ...
+
+Creates a fresh PostgreSQL database (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else
+postgres@127.0.0.1:5432 names the server), migrates it, seeds it, serves the app with
+gunicorn on 127.0.0.1, measures, checks the money, drops the database, and writes
+`bench/results.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import check, load, pgdb, raw, report, seed
+from benchmarks.server import Server, ServerSettings, app_env
+
+BENCH_DIR = pgdb.ROOT / "bench"
+STATUS_PATH, VOICE_PATH = "/webhooks/twilio/status", "/webhooks/twilio/voice"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Sizes and durations of one run; `quick()` gives the one-minute variant."""
+
+    tenants: int = 1000
+    hot_seats: int = 200
+    clients: int = 8  # load client processes, for the app and the raw ceiling alike
+    seconds: float = 20.0  # per measured phase
+    warmup: float = 2.0
+    open_threads: int = 4  # connections per client process in the open-loop phase
+    status_budget: int = 30_000  # calls pre-authorized for each status phase
+    voice_budget: int = 20_000  # voice webhooks prepared for the max-rate phase
+    replay: int = 40  # accepted webhooks delivered again at the end
+    settings: ServerSettings = field(default_factory=ServerSettings)
+    server_url: str | None = None
+    out: Path = BENCH_DIR / "results.json"
+    mode: str = "full"
+    # Database counters per request: exact only after idle backends publish them, which
+    # PostgreSQL 15 may delay up to 10 s, so only the profile run waits for them.
+    db_stats_settle: float = 0.0
+
+    def quick(self) -> Options:
+        return replace(self, seconds=5.0, warmup=1.0, status_budget=10_000,
+                       voice_budget=6_000, mode="quick")
+
+
+@dataclass
+class Prepared:
+    """A migrated, seeded bench database."""
+
+    db: pgdb.BenchDatabase
+    fleet: seed.Fleet
+    rng: random.Random
+
+
+@contextmanager
+def prepared(opts: Options) -> Iterator[Prepared]:
+    """Create, migrate and seed the bench database; drop it afterwards, whatever happens."""
+    db = pgdb.create(opts.server_url)
+    try:
+        pgdb.migrate(db, app_env(db.url, port=0))
+        fleet = seed.seed(db.dsn, tenants=opts.tenants, hot_seats=opts.hot_seats,
+                          now=datetime.now(UTC))
+        yield Prepared(db, fleet, random.Random(11))
+    finally:
+        pgdb.drop(db)
+
+
+def status_items(prep: Prepared, seats: list[seed.SeatRef], count: int,
+                 base_url: str) -> list[seed.Request]:
+    """Pre-authorize `count` calls of these seats and sign their status callbacks."""
+    sids = seed.preauthorize(prep.db.dsn, seats, count, datetime.now(UTC), prep.rng)
+    return seed.status_requests(sids, base_url, prep.rng)
+
+
+def _with_db_stats(opts: Options, dsn: str, phase):
+    """Run a phase; add the database's commits and rows written per accepted request."""
+    before = pgdb.stats_snapshot(dsn) if opts.db_stats_settle else None
+    result = phase()
+    if before is not None:
+        time.sleep(opts.db_stats_settle)
+        result.extra["db_per_request"] = pgdb.per_request(before, pgdb.stats_snapshot(dsn),
+                                                          result.ok)
+    return result
+
+
+def _accepted_sample(result: load.PhaseResult, items: list, clients: int, n: int) -> list:
+    """Requests of a phase known to have been accepted (a phase without errors)."""
+    if result.errors:
+        return []
+    per = max(1, n // clients)
+    return [r for i, sent in enumerate(result.sent_per_process)
+            for r in items[i::clients][:min(sent, per)]]
+
+
+def measure(opts: Options, prep: Prepared) -> dict:
+    """Every phase against one gunicorn, then the money check; the results as a dict."""
+    fleet, dsn, c, s = prep.fleet, prep.db.dsn, opts.clients, opts.seconds
+    status_sent, voice_sent, raw_sent = check.Sent(), check.Sent(), check.Sent()
+    phases: dict[str, load.PhaseResult] = {}
+    with Server(prep.db.url, opts.settings, BENCH_DIR) as server:
+        base, port = server.base_url, server.port
+        warm = status_items(prep, fleet.many + fleet.hot, 200 * c, base)
+        many = status_items(prep, fleet.many, opts.status_budget, base)
+        hot = status_items(prep, fleet.hot, opts.status_budget, base)
+        voice = seed.voice_requests(fleet.many, opts.voice_budget, base, prep.rng)
+        phases["warmup"] = load.closed_loop("warmup", port, STATUS_PATH, "status", warm,
+                                            clients=c, seconds=opts.warmup)
+        for key, items, tenants in (("many", many, fleet.tenant_ids),
+                                    ("hot", hot, [fleet.hot_tenant_id])):
+            phases[f"app_{key}"] = _with_db_stats(opts, dsn, lambda i=items, k=key: (
+                load.closed_loop(f"app_{k}", port, STATUS_PATH, "status", i, clients=c,
+                                 seconds=s)))
+            phases[f"raw_{key}"] = _with_db_stats(opts, dsn, lambda t=tenants, k=key: (
+                raw.ceiling(f"raw_{k}", dsn, t, clients=c, seconds=s)))
+        phases["auth_max"] = _with_db_stats(opts, dsn, lambda: load.closed_loop(
+            "auth_max", port, VOICE_PATH, "voice", voice, clients=c, seconds=s))
+        rate = max(1.0, phases["auth_max"].per_s / 2)
+        scheduled = seed.voice_requests(fleet.many, max(1, int(rate * s)), base, prep.rng)
+        phases["auth_open"] = load.open_loop("auth_open", port, VOICE_PATH, "voice", scheduled,
+                                             clients=c, threads=opts.open_threads, rate=rate)
+        for name, result in phases.items():
+            target = (voice_sent if name.startswith("auth") else
+                      raw_sent if name.startswith("raw") else status_sent)
+            target.add(result.ok, result.sent)
+        anomalies = check.replay_duplicates(
+            dsn, port, _accepted_sample(phases["app_many"], many, c, opts.replay),
+            _accepted_sample(phases["auth_max"], voice, c, opts.replay))
+    raw_charged = sum(p.extra.get("charged_micros", 0) for p in phases.values())
+    money, found = check.money_check(dsn, status=status_sent, voice=voice_sent, raw=raw_sent,
+                                     raw_charged=raw_charged)
+    summaries = {name: p.summary() for name, p in phases.items()}
+    return {
+        "app_many_per_s": summaries["app_many"]["per_s"],
+        "raw_many_per_s": summaries["raw_many"]["per_s"],
+        "app_hot_per_s": summaries["app_hot"]["per_s"],
+        "raw_hot_per_s": summaries["raw_hot"]["per_s"],
+        "auth_max_per_s": summaries["auth_max"]["per_s"],
+        "auth_rate_per_s": round(rate, 1),
+        "auth_p50_ms": summaries["auth_open"]["p50_ms"],
+        "auth_p99_ms": summaries["auth_open"]["p99_ms"],
+        "errors_total": sum(p.errors for p in phases.values()),
+        "errors": {name: p.errors for name, p in phases.items()},
+        "anomalies": anomalies + found,
+        "money": money,
+        "phases": summaries,
+    }
+
+
+def bench(opts: Options) -> dict:
+    """One full run: prepare, measure, check, report; returns what results.json holds."""
+    started, machine = time.time(), report.machine()
+    with prepared(opts) as prep:
+        facts = pgdb.server_facts(prep.db.dsn)
+        measured = measure(opts, prep)
+    results = {
+        **{k: measured.pop(k) for k in ("app_many_per_s", "raw_many_per_s", "app_hot_per_s",
+                                        "raw_hot_per_s", "auth_p50_ms", "auth_p99_ms")},
+        "cores": machine["cores"],
+        **measured,
+        "mode": opts.mode, "clients": opts.clients, "seconds": opts.seconds,
+        "tenants": opts.tenants, "hot_seats": opts.hot_seats,
+        "gunicorn": opts.settings.as_dict(), "gunicorn_label": opts.settings.label(),
+        "machine": {**machine, "load_avg_at_end": os.getloadavg()}, "postgresql": facts,
+        "started_at": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
+        "duration_s": round(time.time() - started, 1),
+    }
+    report.write(results, opts.out)
+    return results
+
+
+def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, Options]:
+    """Command-line options."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="5 s phases (about a minute)")
+    p.add_argument("--sweep", action="store_true", help="compare gunicorn/pool settings")
+    p.add_argument("--profile", action="store_true", help="py-spy one worker, DB counters")
+    p.add_argument("--seconds", type=float, help="seconds per measured phase")
+    p.add_argument("--clients", type=int, help="load client processes (default 8)")
+    p.add_argument("--tenants", type=int, help="ordinary tenants (default 1000)")
+    p.add_argument("--hot-seats", type=int, help="seats of the hot tenant (default 200)")
+    p.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--pool-size", type=int, help="DB_POOL_SIZE of each worker")
+    p.add_argument("--no-preload", action="store_true")
+    p.add_argument("--database-url", help="PostgreSQL server (a new database is made there)")
+    p.add_argument("--out", type=Path, help="results file (default bench/results.json)")
+    args = p.parse_args(argv)
+    opts = Options()
+    if args.quick:
+        opts = opts.quick()
+    changes = {name: getattr(args, name) for name in ("seconds", "clients", "tenants",
+                                                      "hot_seats", "out")
+               if getattr(args, name) is not None}
+    settings = ServerSettings(worker_class=args.worker_class, workers=args.workers,
+                              threads=args.threads, pool_size=args.pool_size,
+                              max_overflow=0 if args.pool_size is not None else None,
+                              preload=not args.no_preload)
+    return args, replace(opts, **changes, settings=settings, server_url=args.database_url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the mode asked for; exit 1 when there were errors or money anomalies."""
+    args, opts = parse(argv)
+    if args.sweep:
+        from benchmarks.sweep import sweep
+
+        return sweep(opts)
+    if args.profile:
+        from benchmarks.profiling import profile
+
+        return profile(opts)
+    results = bench(opts)
+    print(report.table(results))
+    print(f"\nwrote {opts.out} ({results['duration_s']:.0f} s)")
+    return 1 if results["errors_total"] or results["anomalies"] else 0
