@@ -1,4 +1,4 @@
-"""The scheduled job behind `flask billing run` and `POST /api/v1/billing/run`.
+"""The scheduled billing job, run by the platform (the CLI) or by an admin on demand.
 
 Renewals and dunning up to `as_of`, then what the real clock makes due: automatic
 terminations of tenants suspended too long, erasure after the retention period, card

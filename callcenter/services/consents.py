@@ -34,8 +34,8 @@ def _text(value: object, field: str, limit: int, required: bool) -> str | None:
     return value.strip()
 
 
-def grant(session: Session, tenant: Tenant, rows: list[Row], *, source: object,
-          evidence: object = None, now: datetime) -> list[Row]:
+def grant(session: Session, tenant: Tenant, rows: list[Row], *, source: str | None,
+          evidence: str | None = None, now: datetime) -> list[Row]:
     """Record consent for every valid row; active consents are reported as duplicates."""
     default_source = _text(source, "source", 100, required=False)
     default_evidence = _text(evidence, "evidence", 500, required=False)

@@ -21,8 +21,8 @@ def list_key(tenant_id: int | None) -> str:
     return platform_key() if tenant_id is None else tenant_key(tenant_id)
 
 
-def add(session: Session, tenant_id: int | None, rows: list[Row], *, reason: object = None,
-        actor_id: int | None, now: datetime) -> list[Row]:
+def add(session: Session, tenant_id: int | None, rows: list[Row], *,
+        reason: str | None = None, actor_id: int | None, now: datetime) -> list[Row]:
     """Add every valid row to the list; numbers already on it are duplicates."""
     if reason is not None and (not isinstance(reason, str) or len(reason) > 200):
         raise InvalidInput("reason must be text up to 200 characters",

@@ -58,7 +58,7 @@ def lines(session: Session, termination_id: int) -> list[TerminationLine]:
         TerminationLine.termination_id == termination_id).order_by(TerminationLine.position)))
 
 
-def request(session: Session, actor: Actor, tenant: Tenant, note: object, *,
+def request(session: Session, actor: Actor, tenant: Tenant, note: str | None, *,
             now: datetime) -> Termination:
     """The tenant's owner asks to end the service; an admin confirms it later."""
     if actor.role != "owner" or actor.tenant_id != tenant.id:
@@ -93,7 +93,7 @@ def _stop_new_calls(session: Session, actor: Actor, tenant: Tenant, term: Termin
                  reason=term.reason)
 
 
-def terminate(session: Session, actor: Actor, tenant_id: int, reason: object, *,
+def terminate(session: Session, actor: Actor, tenant_id: int, reason: str, *,
               now: datetime, reconcile: Callable[[], object] | None = None) -> Outcome:
     """Stop new calls, then settle everything if no hold is open; the caller commits.
 
@@ -127,7 +127,7 @@ def terminate(session: Session, actor: Actor, tenant_id: int, reason: object, *,
     return Outcome(term, created=True)
 
 
-def terminate_tenant(uow: UnitOfWork, actor: Actor, tenant_id: int, reason: object, *,
+def terminate_tenant(uow: UnitOfWork, actor: Actor, tenant_id: int, reason: str, *,
                      now: datetime, gateway: PaymentGateway | None,
                      lookup: object = None, force: bool = False) -> Outcome:
     """Terminate and settle, commit, then send the card refunds once committed.
@@ -305,8 +305,8 @@ def line_of(session: Session, tenant_id: int, line_id: int) -> TerminationLine:
     return line
 
 
-def close_line(session: Session, actor: Actor, line: TerminationLine, status: object,
-               reference: object, *, now: datetime) -> TerminationLine:
+def close_line(session: Session, actor: Actor, line: TerminationLine, status: str,
+               reference: str | None, *, now: datetime) -> TerminationLine:
     """An admin records a bank refund as paid (with the bank's reference), or a
     receivable as paid or waived."""
     require_admin(actor)

@@ -155,8 +155,8 @@ def script_list():
     tenant = _tenant()
     if request.method == "POST":
         ok, script = form_action(lambda: scripts.submit(
-            db.session, tenant, {"title": request.form.get("title"),
-                                 "text": request.form.get("text")}, now=now()))
+            db.session, tenant, request.form.get("title", ""),
+            request.form.get("text", ""), now=now()))
         if ok:
             if script.status == "approved":
                 flash("Script approved: it passed the content check.", "success")
