@@ -44,22 +44,22 @@ def seed(session: Session, *, admin_password: str, owner_password: str,
     ledger.post(session, tenant.id, kind="adjustment", amount=-1_500_000,
                 key="demo:goodwill-correction", now=start + timedelta(days=11),
                 memo="Correction of a duplicated transfer fee", actor_id=admin.id)
-    _demo_compliance(session, tenant, start + timedelta(days=2))
+    _demo_compliance(session, actor, tenant, start + timedelta(days=2))
     _demo_calls(session, agents[0].identity, start + timedelta(days=13))
     return DemoResult(admin.email, "owner@demo.example", tenant.name, tenant.id)
 
 
-def _demo_compliance(session: Session, tenant, when: datetime) -> None:
+def _demo_compliance(session: Session, actor: Actor, tenant, when: datetime) -> None:
     """Consent for the demo callees, one do-not-call entry, an approved script."""
     from callcenter.services import consents, dnc, scripts
     from callcenter.services.number_lists import rows_from_numbers
 
-    consents.grant(session, tenant, rows_from_numbers(
+    consents.grant(session, actor, tenant, rows_from_numbers(
         ["+12125550147", "+13105550199", "+442079460123", "+16175550110"]),
         source="demo web form", now=when)
-    dnc.add(session, tenant.id, rows_from_numbers(["+16175550111"]), reason="asked",
-            actor_id=None, now=when)
-    scripts.submit(session, tenant, "Appointment reminder", (
+    dnc.add(session, actor, tenant.id, rows_from_numbers(["+16175550111"]), reason="asked",
+            now=when)
+    scripts.submit(session, actor, tenant, "Appointment reminder", (
         "Hello, this is Demo Outreach calling to confirm your appointment tomorrow at "
         "10am. Press 1 to confirm or 2 to reschedule. Thank you."), now=when)
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from callcenter.domain.errors import InvalidState
 from callcenter.models import Tenant
 from callcenter.services import audit
-from callcenter.services.access import Actor
+from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.tenant_tables import primary_key, tenant_filter, tenant_tables
 
 FORMAT_VERSION = 1
@@ -86,6 +86,7 @@ def _write_table(session: Session, archive: zipfile.ZipFile, table: sa.Table,
 
 def build(session: Session, actor: Actor, tenant: Tenant, *, now: datetime) -> IO[bytes]:
     """Write the export to a temporary file and return it, rewound; the caller commits."""
+    require_tenant_role(actor, tenant.id)
     if tenant.status == "purged":
         raise InvalidState("this tenant's data was erased; there is nothing left to export")
     tables = [t for t in tenant_tables() if t.name not in SKIPPED_TABLES]

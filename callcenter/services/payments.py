@@ -26,7 +26,7 @@ from callcenter.integrations.stripe_gateway import (
 )
 from callcenter.models import Payment, StripeEvent, Tenant
 from callcenter.services import refund_events, termination, topups
-from callcenter.services.access import Actor
+from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ def create_intent(session: Session, gateway: PaymentGateway, actor: Actor, tenan
     The Stripe call is idempotent on `request_key`, so a retried request (even after a
     crash before our commit) gets the same intent and records it once.
     """
+    require_tenant_role(actor, tenant.id, ("owner",))
     if tenant.status not in OPEN_STATUSES:
         raise InvalidState(f"a {tenant.status} account takes no payments")
     minor = _check_amount(tenant, amount, limits)

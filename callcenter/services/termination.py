@@ -275,6 +275,13 @@ def send_refund(session: Session, gateway: PaymentGateway, line: TerminationLine
     return line
 
 
+def retry_refund(session: Session, actor: Actor, gateway: PaymentGateway,
+                 line: TerminationLine, *, now: datetime) -> TerminationLine:
+    """An admin sends a failed or unconfirmed card refund again (same idempotency key)."""
+    require_admin(actor)
+    return send_refund(session, gateway, line, now=now)
+
+
 def send_refunds(uow: UnitOfWork, gateway: PaymentGateway | None, tenant_id: int, *,
                  now: datetime) -> list[TerminationLine]:
     """Send every pending card refund of a tenant, committing after each one.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from callcenter.domain.errors import Forbidden
 from callcenter.extensions import db
 from callcenter.services import call_log, rates
 from callcenter.services import calls as call_service
@@ -32,14 +31,10 @@ def authorize_call():
         200: {description: "{allowed, call_id, max_duration_seconds, reasons}"}
         404: {description: no such seat for this tenant}
     """
-    who = actor()
-    if who.role not in ("admin", "owner"):
-        raise Forbidden("only admins and owners may authorize calls")
     wanted = read(CALL_REQUEST)
-    decision = call_service.authorize(
-        db.session, seat_identity=wanted.seat_identity, to=wanted.to, now=now(),
-        provider="cdr", max_call_seconds=current_app.config["MAX_CALL_SECONDS"],
-        policy=compliance_policy(), scope_tenant_id=None if who.is_admin else who.tenant_id)
+    decision = call_service.authorize_for(
+        db.session, actor(), seat_identity=wanted.seat_identity, to=wanted.to, now=now(),
+        max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy())
     commit()
     return jsonify({"allowed": decision.allowed,
                     "call_id": decision.call.id if decision.call else None,

@@ -52,9 +52,10 @@ def add_consents(tenant_id: int):
       responses:
         200: {description: "{valid, duplicate, invalid, rows}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
     batch = read(CONSENTS)
-    consents.grant(db.session, tenant, batch.rows, source=batch.source,
+    consents.grant(db.session, who, tenant, batch.rows, source=batch.source,
                    evidence=batch.evidence, now=now())
     commit()
     return jsonify(lists.summary(batch.rows))
@@ -94,8 +95,9 @@ def revoke_consent(tenant_id: int, number: str):
         200: {description: the consent record}
         404: {description: no consent on record}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    consent = consents.revoke(db.session, tenant, number, now=now())
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
+    consent = consents.revoke(db.session, who, tenant, number, now=now())
     commit()
     return jsonify(serialize.consent(consent))
 
@@ -112,9 +114,10 @@ def submit_script(tenant_id: int):
       responses:
         201: {description: "{id, status, hits: [{term, category, start, end}]}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
     draft = read(NEW_SCRIPT)
-    script = scripts.submit(db.session, tenant, draft.title, draft.text, now=now())
+    script = scripts.submit(db.session, who, tenant, draft.title, draft.text, now=now())
     commit()
     return jsonify(serialize.script(script)), 201
 

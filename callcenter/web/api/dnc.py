@@ -32,8 +32,7 @@ def add_tenant_dnc(tenant_id: int):
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
     batch = read(DNC_NUMBERS)
-    dnc.add(db.session, tenant.id, batch.rows, reason=batch.reason, actor_id=who.user_id,
-            now=now())
+    dnc.add(db.session, who, tenant.id, batch.rows, reason=batch.reason, now=now())
     commit()
     return jsonify(lists.summary(batch.rows))
 
@@ -71,8 +70,9 @@ def remove_tenant_dnc(tenant_id: int, number: str):
       responses:
         204: {description: removed}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    dnc.remove(db.session, tenant.id, number)
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
+    dnc.remove(db.session, who, tenant.id, number)
     commit()
     return "", 204
 
@@ -90,8 +90,7 @@ def add_platform_dnc():
     who = actor()
     require_admin(who)
     batch = read(DNC_NUMBERS)
-    dnc.add(db.session, None, batch.rows, reason=batch.reason, actor_id=who.user_id,
-            now=now())
+    dnc.add(db.session, who, None, batch.rows, reason=batch.reason, now=now())
     commit()
     return jsonify(lists.summary(batch.rows))
 
@@ -127,7 +126,6 @@ def remove_platform_dnc(number: str):
       responses:
         204: {description: removed}
     """
-    require_admin(actor())
-    dnc.remove(db.session, None, number)
+    dnc.remove(db.session, actor(), None, number)
     commit()
     return "", 204

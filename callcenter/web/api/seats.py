@@ -94,7 +94,7 @@ def billing_run():
     require_admin(who)
     as_of = read(BILLING_RUN).as_of
     moment = now()
-    report = billing_job.run(uow(), as_of=as_of or moment, now=moment,
+    report = billing_job.run(uow(), who, as_of=as_of or moment, now=moment,
                              retention_days=current_app.config["ERASURE_RETENTION_DAYS"],
                              secret=current_app.config["SECRET_KEY"], gateway=gateway())
     return jsonify(serialize.job_report(report))

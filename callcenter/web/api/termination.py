@@ -120,9 +120,10 @@ def retry_refund(tenant_id: int, line_id: int):
         409: {description: the line is not a pending or failed card refund}
         503: {description: card payments are not configured}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin",))
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
     line = termination.line_of(db.session, tenant.id, line_id)
-    termination.send_refund(db.session, require_gateway(), line, now=now())
+    termination.retry_refund(db.session, who, require_gateway(), line, now=now())
     commit()
     return jsonify(settlement_json(tenant))
 

@@ -97,9 +97,9 @@ def confirm_termination(tenant_id: int):
 def retry_refund(tenant_id: int, line_id: int):
     """Send a card refund again with its own idempotency key."""
     t = acting_tenant(tenant_id)
-    ok, line = form_action(lambda: termination_service.send_refund(
-        db.session, require_gateway(), termination_service.line_of(db.session, t.id, line_id),
-        now=now()))
+    ok, line = form_action(lambda: termination_service.retry_refund(
+        db.session, actor(), require_gateway(),
+        termination_service.line_of(db.session, t.id, line_id), now=now()))
     if ok:
         flash(f"Refund {line.status}.", "success" if line.status != "failed" else "error")
     return _back(tenant_id)
