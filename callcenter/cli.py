@@ -77,6 +77,7 @@ def billing_run(as_of: str | None) -> None:
     from callcenter.domain.clock import parse_as_of
     from callcenter.integrations.stripe_gateway import EXTENSION
     from callcenter.services import billing_job
+    from callcenter.services.access import SYSTEM
     from callcenter.services.billing_job import report_json
     from callcenter.services.uow import UnitOfWork
 
@@ -86,7 +87,7 @@ def billing_run(as_of: str | None) -> None:
         raise click.BadParameter(exc.message, param_hint="--as-of") from exc
     now = _now()
     cfg = current_app.config
-    report = billing_job.run(UnitOfWork(db.session), as_of=moment or now, now=now,
+    report = billing_job.run(UnitOfWork(db.session), SYSTEM, as_of=moment or now, now=now,
                              retention_days=cfg["ERASURE_RETENTION_DAYS"],
                              secret=cfg["SECRET_KEY"],
                              gateway=current_app.extensions.get(EXTENSION))

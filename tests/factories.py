@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from callcenter.extensions import db
 from callcenter.services import auth, tenants, topups
 from callcenter.services.access import Actor
+from callcenter.web.api.inputs import NEW_TENANT
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -47,7 +48,7 @@ class Factory:
         n = next(_seq)
         email = f"owner{n}@t{n}.test"
         with self.app.app_context():
-            new = tenants.parse_new_tenant({
+            new = NEW_TENANT.parse({
                 "name": name or f"Tenant {n}", "currency": currency, "timezone": timezone,
                 "owner_email": email, "owner_password": PASSWORD, "rate_per_minute": rate,
                 "billing_increment": increment, "seat_price_monthly": seat_price,

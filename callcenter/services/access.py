@@ -36,6 +36,18 @@ def visible_tenant_id(actor: Actor, tenant_id: int) -> int:
     return tenant_id
 
 
+def require_tenant_role(actor: Actor, tenant_id: int | None,
+                        roles: tuple[str, ...] = ("admin", "owner")) -> None:
+    """The actor may write to this tenant with one of `roles`; the platform's own lists
+    (tenant None) are for admins; another tenant's is not found."""
+    if tenant_id is None:
+        require_admin(actor)
+        return
+    visible_tenant_id(actor, tenant_id)
+    if actor.role not in roles:
+        raise Forbidden("your role does not allow this")
+
+
 def tenant_for(session: Session, actor: Actor, tenant_id: int, *,
                roles: tuple[str, ...] = ("admin", "owner", "agent")) -> Tenant:
     """Load a tenant the actor may act on with one of `roles`; 404 before 403."""

@@ -1,4 +1,4 @@
-"""The scheduled job behind `flask billing run` and `POST /api/v1/billing/run`.
+"""The scheduled billing job, run by the platform (the CLI) or by an admin on demand.
 
 Renewals and dunning up to `as_of`, then what the real clock makes due: automatic
 terminations of tenants suspended too long, erasure after the retention period, card
@@ -15,7 +15,7 @@ from callcenter.domain.errors import DomainError
 from callcenter.domain.money import format_amount
 from callcenter.integrations.stripe_gateway import PaymentGateway
 from callcenter.services import auth, billing, erasure, termination
-from callcenter.services.access import SYSTEM
+from callcenter.services.access import SYSTEM, Actor, require_admin
 from callcenter.services.uow import UnitOfWork
 
 
@@ -33,9 +33,10 @@ class JobReport:
         return bool(self.billing.failed or self.erasure.get("failed"))
 
 
-def run(uow: UnitOfWork, *, as_of: datetime, now: datetime, retention_days: int, secret: str,
-        gateway: PaymentGateway | None) -> JobReport:
+def run(uow: UnitOfWork, actor: Actor, *, as_of: datetime, now: datetime, retention_days: int,
+        secret: str, gateway: PaymentGateway | None) -> JobReport:
     """Run every step; irreversible ones (termination, erasure) go by `now`, never `as_of`."""
+    require_admin(actor)
     report = billing.run(uow, as_of=as_of, now=now)
     for tenant_id in report.to_terminate:
         try:

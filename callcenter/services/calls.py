@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
-from callcenter.domain.errors import InsufficientFunds, NotFound
+from callcenter.domain.errors import Forbidden, InsufficientFunds, NotFound
 from callcenter.domain.phone import InvalidNumber, normalize_number
 from callcenter.domain.rating import (
     Increment,
@@ -26,6 +26,7 @@ from callcenter.domain.rating import (
 )
 from callcenter.models import TERMINAL_STATUSES, Call, Seat, Tenant
 from callcenter.services import compliance, ledger
+from callcenter.services.access import Actor
 from callcenter.services.tenants import current_rate_plan
 
 # How long after its limit an authorized call may stay unreported before reconcile looks.
@@ -140,6 +141,18 @@ def authorize(session: Session, *, seat_identity: str, to: str, now: datetime, p
             raise
         return _answer(existing, tenant)
     return _answer(call, tenant)
+
+
+def authorize_for(session: Session, actor: Actor, *, seat_identity: str, to: str,
+                  now: datetime, max_call_seconds: int,
+                  policy: compliance.CompliancePolicy = compliance.DEFAULT_POLICY
+                  ) -> Authorization:
+    """A user asks for a call from a seat (admins any seat, owners their tenant's)."""
+    if actor.role not in ("admin", "owner"):
+        raise Forbidden("only admins and owners may authorize calls")
+    return authorize(session, seat_identity=seat_identity, to=to, now=now, provider="cdr",
+                     max_call_seconds=max_call_seconds, policy=policy,
+                     scope_tenant_id=None if actor.is_admin else actor.tenant_id)
 
 
 def settle(session: Session, call: Call, *, status: str, duration: int, now: datetime,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from callcenter.domain.errors import InvalidInput, NotFound
 from callcenter.domain.phone import InvalidNumber, normalize_number
 from callcenter.models import Consent, Tenant
+from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.number_lists import Row, normalize_rows
 
 CHUNK = 500
@@ -34,9 +35,10 @@ def _text(value: object, field: str, limit: int, required: bool) -> str | None:
     return value.strip()
 
 
-def grant(session: Session, tenant: Tenant, rows: list[Row], *, source: object,
-          evidence: object = None, now: datetime) -> list[Row]:
+def grant(session: Session, actor: Actor, tenant: Tenant, rows: list[Row], *,
+          source: str | None, evidence: str | None = None, now: datetime) -> list[Row]:
     """Record consent for every valid row; active consents are reported as duplicates."""
+    require_tenant_role(actor, tenant.id)
     default_source = _text(source, "source", 100, required=False)
     default_evidence = _text(evidence, "evidence", 500, required=False)
     normalize_rows(rows)
@@ -62,8 +64,10 @@ def grant(session: Session, tenant: Tenant, rows: list[Row], *, source: object,
     return rows
 
 
-def revoke(session: Session, tenant: Tenant, number: str, *, now: datetime) -> Consent:
+def revoke(session: Session, actor: Actor, tenant: Tenant, number: str, *,
+           now: datetime) -> Consent:
     """Withdraw consent; the record stays, so later calls are refused with a reason."""
+    require_tenant_role(actor, tenant.id)
     try:
         e164 = normalize_number(number)
     except InvalidNumber as exc:

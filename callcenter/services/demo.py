@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from callcenter.domain.rating import Increment
 from callcenter.services import calls, ledger, seats, tenants, topups
 from callcenter.services.access import Actor
 from callcenter.services.auth import create_user
@@ -26,12 +27,11 @@ def seed(session: Session, *, admin_password: str, owner_password: str,
     admin = create_user(session, email="admin@demo.example", password=admin_password,
                         role="admin", tenant_id=None, now=now)
     actor = Actor(user_id=admin.id, role="admin", tenant_id=None)
-    new = tenants.parse_new_tenant({
-        "name": "Demo Outreach Ltd", "currency": "USD", "timezone": "America/New_York",
-        "owner_email": "owner@demo.example", "owner_password": owner_password,
-        "rate_per_minute": "0.013", "billing_increment": "6/6",
-        "seat_price_monthly": "30.00",
-    })
+    new = tenants.NewTenant(
+        name="Demo Outreach Ltd", currency="USD", timezone="America/New_York",
+        owner_email="owner@demo.example", owner_password=owner_password,
+        rate_per_minute_micros=13_000, increment=Increment(6, 6), connect_fee_micros=0,
+        seat_price_monthly_micros=30_000_000, billing_period_months=1)
     start = now - timedelta(days=20)
     tenant = tenants.create_tenant(session, actor, new, now=start)
     topups.record_bank_transfer(session, actor, tenant, 200_000_000, "DEMO-BANK-0001",
@@ -44,24 +44,24 @@ def seed(session: Session, *, admin_password: str, owner_password: str,
     ledger.post(session, tenant.id, kind="adjustment", amount=-1_500_000,
                 key="demo:goodwill-correction", now=start + timedelta(days=11),
                 memo="Correction of a duplicated transfer fee", actor_id=admin.id)
-    _demo_compliance(session, tenant, start + timedelta(days=2))
+    _demo_compliance(session, actor, tenant, start + timedelta(days=2))
     _demo_calls(session, agents[0].identity, start + timedelta(days=13))
     return DemoResult(admin.email, "owner@demo.example", tenant.name, tenant.id)
 
 
-def _demo_compliance(session: Session, tenant, when: datetime) -> None:
+def _demo_compliance(session: Session, actor: Actor, tenant, when: datetime) -> None:
     """Consent for the demo callees, one do-not-call entry, an approved script."""
     from callcenter.services import consents, dnc, scripts
     from callcenter.services.number_lists import rows_from_numbers
 
-    consents.grant(session, tenant, rows_from_numbers(
+    consents.grant(session, actor, tenant, rows_from_numbers(
         ["+12125550147", "+13105550199", "+442079460123", "+16175550110"]),
         source="demo web form", now=when)
-    dnc.add(session, tenant.id, rows_from_numbers(["+16175550111"]), reason="asked",
-            actor_id=None, now=when)
-    scripts.submit(session, tenant, {"title": "Appointment reminder", "text": (
+    dnc.add(session, actor, tenant.id, rows_from_numbers(["+16175550111"]), reason="asked",
+            now=when)
+    scripts.submit(session, actor, tenant, "Appointment reminder", (
         "Hello, this is Demo Outreach calling to confirm your appointment tomorrow at "
-        "10am. Press 1 to confirm or 2 to reschedule. Thank you.")}, now=when)
+        "10am. Press 1 to confirm or 2 to reschedule. Thank you."), now=when)
 
 
 def _demo_calls(session: Session, identity: str, when: datetime) -> None:

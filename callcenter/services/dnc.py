@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from callcenter.domain.errors import InvalidInput, NotFound
 from callcenter.domain.phone import InvalidNumber, normalize_number
 from callcenter.models import DncEntry
+from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.compliance import platform_key, tenant_key
 from callcenter.services.number_lists import Row, normalize_rows
 
@@ -21,9 +22,10 @@ def list_key(tenant_id: int | None) -> str:
     return platform_key() if tenant_id is None else tenant_key(tenant_id)
 
 
-def add(session: Session, tenant_id: int | None, rows: list[Row], *, reason: object = None,
-        actor_id: int | None, now: datetime) -> list[Row]:
+def add(session: Session, actor: Actor, tenant_id: int | None, rows: list[Row], *,
+        reason: str | None = None, now: datetime) -> list[Row]:
     """Add every valid row to the list; numbers already on it are duplicates."""
+    require_tenant_role(actor, tenant_id)
     if reason is not None and (not isinstance(reason, str) or len(reason) > 200):
         raise InvalidInput("reason must be text up to 200 characters",
                            details={"field": "reason"})
@@ -41,13 +43,14 @@ def add(session: Session, tenant_id: int | None, rows: list[Row], *, reason: obj
             continue
         session.add(DncEntry(list_key=key, tenant_id=tenant_id, number=row.number,
                              reason=(row.extra.get("reason") or reason or None),
-                             created_by=actor_id, created_at=now))
+                             created_by=actor.user_id, created_at=now))
     session.flush()
     return rows
 
 
-def remove(session: Session, tenant_id: int | None, number: str) -> None:
+def remove(session: Session, actor: Actor, tenant_id: int | None, number: str) -> None:
     """Take a number off the list."""
+    require_tenant_role(actor, tenant_id)
     try:
         e164 = normalize_number(number)
     except InvalidNumber as exc:

@@ -26,7 +26,7 @@ from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidState, NotFound
 from callcenter.models import Erasure, Tenant, Termination
 from callcenter.services import audit
-from callcenter.services.access import Actor, require_admin
+from callcenter.services.access import SYSTEM, Actor, require_admin
 from callcenter.services.tenant_tables import is_text, primary_key, tenant_filter, tenant_tables
 from callcenter.services.uow import UnitOfWork
 
@@ -193,11 +193,10 @@ def missing_policies() -> list[str]:
     return [t.name for t in tenant_tables() if t.name not in POLICIES]
 
 
-def erase(session: Session, actor: Actor | None, tenant_id: int, *, secret: str,
+def erase(session: Session, actor: Actor, tenant_id: int, *, secret: str,
           now: datetime, trigger: str = "admin") -> Erasure:
     """Erase a terminated tenant's customer data; the caller commits."""
-    if actor is not None:
-        require_admin(actor)
+    require_admin(actor)
     tenant = session.scalars(sa.select(Tenant).where(Tenant.id == tenant_id)
                              .with_for_update()).first()
     if tenant is None:
@@ -226,7 +225,7 @@ def erase(session: Session, actor: Actor | None, tenant_id: int, *, secret: str,
     session.expire_all()
     tenant = session.get(Tenant, tenant_id)
     lifecycle.purge(tenant, now)
-    record = Erasure(tenant_id=tenant.id, actor_user_id=actor.user_id if actor else None,
+    record = Erasure(tenant_id=tenant.id, actor_user_id=actor.user_id,
                      trigger=trigger, summary=summary, created_at=now)
     session.add(record)
     audit.record(session, actor, "tenant.erase", tenant_id=tenant.id, now=now, trigger=trigger)
@@ -254,7 +253,7 @@ def run_due(uow: UnitOfWork, *, now: datetime, retention_days: int, secret: str
     report: dict[str, list[int]] = {"erased": [], "failed": []}
     for tenant_id in due(uow.session, now=now, retention_days=retention_days):
         try:
-            erase(uow.session, None, tenant_id, secret=secret, now=now, trigger="retention")
+            erase(uow.session, SYSTEM, tenant_id, secret=secret, now=now, trigger="retention")
             uow.commit()
             report["erased"].append(tenant_id)
         except (sa.exc.SQLAlchemyError, InvalidState):

@@ -22,7 +22,7 @@ from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidState
 from callcenter.models import Tenant
 from callcenter.services import audit
-from callcenter.services.access import Actor
+from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.tenant_tables import primary_key, tenant_filter, tenant_tables
 
 FORMAT_VERSION = 1
@@ -87,6 +87,7 @@ def _write_table(session: Session, archive: zipfile.ZipFile, table: sa.Table,
 
 def build(session: Session, actor: Actor, tenant: Tenant, *, now: datetime) -> IO[bytes]:
     """Write the export to a temporary file and return it, rewound; the caller commits."""
+    require_tenant_role(actor, tenant.id)
     if tenant.status == lifecycle.PURGED:
         raise InvalidState("this tenant's data was erased; there is nothing left to export")
     tables = [t for t in tenant_tables() if t.name not in SKIPPED_TABLES]

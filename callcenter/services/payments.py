@@ -22,7 +22,7 @@ from callcenter.integrations.stripe_events import Event
 from callcenter.integrations.stripe_gateway import GatewayError, Intent, PaymentGateway
 from callcenter.models import Payment, Tenant
 from callcenter.services import inbox, refund_events, termination, topups
-from callcenter.services.access import Actor
+from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.inbox import Applied
 from callcenter.services.uow import UnitOfWork
 
@@ -65,6 +65,7 @@ def create_intent(session: Session, gateway: PaymentGateway, actor: Actor, tenan
     The Stripe call is idempotent on `request_key`, so a retried request (even after a
     crash before our commit) gets the same intent and records it once.
     """
+    require_tenant_role(actor, tenant.id, ("owner",))
     if tenant.status not in lifecycle.OPEN:
         raise InvalidState(f"a {tenant.status} account takes no payments")
     minor = _check_amount(tenant, amount, limits)

@@ -2,54 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callcenter.domain.errors import Conflict, InvalidInput
-from callcenter.domain.money import parse_amount
+from callcenter.domain.errors import Conflict
+from callcenter.domain.rating import Increment
 from callcenter.models import RatePlan, Tenant
 from callcenter.services import audit
 from callcenter.services.access import Actor, require_admin
-from callcenter.services.tenants import current_rate_plan, increment_from
+from callcenter.services.tenants import current_rate_plan
 
 MAX_PREFIXES = 5000
 
 
-def parse_prefixes(items: object) -> dict[str, int]:
-    """[{prefix: "4420", per_minute: "0.02"}] -> {"4420": 20000}; digits only, unique."""
-    if not isinstance(items, list) or len(items) > MAX_PREFIXES:
-        raise InvalidInput(f"prefixes must be a list of at most {MAX_PREFIXES} entries",
-                           details={"field": "prefixes"})
-    result: dict[str, int] = {}
-    for i, item in enumerate(items):
-        prefix = item.get("prefix") if isinstance(item, dict) else None
-        if not isinstance(prefix, str) or not prefix.isdigit() or not 1 <= len(prefix) <= 15 \
-                or not prefix.isascii():
-            raise InvalidInput(f"prefixes[{i}].prefix must be 1-15 digits (no +)",
-                               details={"field": f"prefixes[{i}].prefix"})
-        if prefix in result:
-            raise InvalidInput(f"prefix {prefix} is listed twice",
-                               details={"field": f"prefixes[{i}].prefix"})
-        result[prefix] = parse_amount(item.get("per_minute"), field=f"prefixes[{i}].per_minute",
-                                      allow_zero=True)
-    return result
+@dataclass(frozen=True)
+class Rates:
+    """A whole rate plan, parsed: prices in micro-units per minute, prefixes as digits."""
+
+    default_per_minute_micros: int
+    increment: Increment
+    connect_fee_micros: int
+    prefixes: dict[str, int]  # leading digits of the E.164 number (no +) -> per minute
 
 
-def set_rates(session: Session, actor: Actor, tenant: Tenant, data: dict, *,
+def set_rates(session: Session, actor: Actor, tenant: Tenant, new: Rates, *,
               now: datetime) -> RatePlan:
-    """Validate a whole plan and store it as the next version."""
+    """Store a whole plan as the tenant's next version."""
     require_admin(actor)
-    increment = increment_from(data.get("billing_increment", "60/60"))
     plan = RatePlan(
-        tenant_id=tenant.id,
-        default_per_minute_micros=parse_amount(data.get("default_per_minute"),
-                                               field="default_per_minute", allow_zero=True),
-        initial_increment=increment.initial, subsequent_increment=increment.subsequent,
-        connect_fee_micros=parse_amount(data.get("connect_fee", "0"), field="connect_fee",
-                                        allow_zero=True),
-        prefixes=parse_prefixes(data.get("prefixes", [])), created_at=now,
+        tenant_id=tenant.id, default_per_minute_micros=new.default_per_minute_micros,
+        initial_increment=new.increment.initial,
+        subsequent_increment=new.increment.subsequent,
+        connect_fee_micros=new.connect_fee_micros, prefixes=dict(new.prefixes),
+        created_at=now,
     )
     current = current_rate_plan(session, tenant.id)
     plan.version = (current.version if current else 0) + 1

@@ -11,7 +11,7 @@ from callcenter.domain.errors import Conflict, InvalidInput, InvalidState, NotFo
 from callcenter.domain.screening import Hit, Screener, Term, normalize
 from callcenter.models import LexiconTerm, Script, Tenant
 from callcenter.services import audit
-from callcenter.services.access import Actor, require_admin
+from callcenter.services.access import Actor, require_admin, require_tenant_role
 
 MAX_SCRIPT = 20_000
 _cache: dict[tuple, Screener] = {}
@@ -34,9 +34,10 @@ def _hit(h: Hit) -> dict:
     return {"term": h.term, "category": h.category, "start": h.start, "end": h.end}
 
 
-def submit(session: Session, tenant: Tenant, data: dict, *, now: datetime) -> Script:
+def submit(session: Session, actor: Actor, tenant: Tenant, title: str, text: str, *,
+           now: datetime) -> Script:
     """Screen a script: no hits, approved at once; any hit, pending an admin's review."""
-    title, text = data.get("title"), data.get("text")
+    require_tenant_role(actor, tenant.id)
     if not isinstance(title, str) or not title.strip() or len(title) > 200:
         raise InvalidInput("title is required (up to 200 characters)", details={"field": "title"})
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_SCRIPT:
@@ -50,8 +51,8 @@ def submit(session: Session, tenant: Tenant, data: dict, *, now: datetime) -> Sc
     return script
 
 
-def review(session: Session, actor: Actor, script_id: int, decision: object, note: object, *,
-           now: datetime) -> Script:
+def review(session: Session, actor: Actor, script_id: int, decision: str, note: str | None,
+           *, now: datetime) -> Script:
     """An admin approves or rejects a script waiting for review."""
     require_admin(actor)
     if decision not in ("approve", "reject"):

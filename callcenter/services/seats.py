@@ -27,7 +27,8 @@ def current_period(tenant: Tenant, day: date) -> Period:
     return period_containing(tenant.billing_anchor, tenant.billing_period_months, day)
 
 
-def _labels(session: Session, tenant: Tenant, count: object, label: object) -> list[str]:
+def _labels(session: Session, tenant: Tenant, count: int | None, label: str | None
+            ) -> list[str]:
     if (count is None) == (label is None):
         raise InvalidInput("send either count or label")
     if label is not None:
@@ -45,7 +46,7 @@ def _labels(session: Session, tenant: Tenant, count: object, label: object) -> l
 
 
 def provision(session: Session, actor: Actor, tenant: Tenant, *, now: datetime,
-              count: object = None, label: object = None,
+              count: int | None = None, label: str | None = None,
               request_key: str | None = None) -> list[Seat]:
     """Charge the prorated rent for the rest of the period, then create the seats.
 

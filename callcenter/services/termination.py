@@ -58,7 +58,7 @@ def lines(session: Session, termination_id: int) -> list[TerminationLine]:
         TerminationLine.termination_id == termination_id).order_by(TerminationLine.position)))
 
 
-def request(session: Session, actor: Actor, tenant: Tenant, note: object, *,
+def request(session: Session, actor: Actor, tenant: Tenant, note: str | None, *,
             now: datetime) -> Termination:
     """The tenant's owner asks to end the service; an admin confirms it later."""
     if actor.role != "owner" or actor.tenant_id != tenant.id:
@@ -90,7 +90,7 @@ def _stop_new_calls(session: Session, actor: Actor, tenant: Tenant, term: Termin
                  reason=term.reason)
 
 
-def terminate(session: Session, actor: Actor, tenant_id: int, reason: object, *,
+def terminate(session: Session, actor: Actor, tenant_id: int, reason: str, *,
               now: datetime, reconcile: Callable[[], object] | None = None) -> Outcome:
     """Stop new calls, then settle everything if no hold is open; the caller commits.
 
@@ -124,7 +124,7 @@ def terminate(session: Session, actor: Actor, tenant_id: int, reason: object, *,
     return Outcome(term, created=True)
 
 
-def terminate_tenant(uow: UnitOfWork, actor: Actor, tenant_id: int, reason: object, *,
+def terminate_tenant(uow: UnitOfWork, actor: Actor, tenant_id: int, reason: str, *,
                      now: datetime, gateway: PaymentGateway | None,
                      lookup: object = None, force: bool = False) -> Outcome:
     """Terminate and settle, commit, then send the card refunds once committed.
@@ -271,6 +271,13 @@ def send_refund(session: Session, gateway: PaymentGateway, line: TerminationLine
     return line
 
 
+def retry_refund(session: Session, actor: Actor, gateway: PaymentGateway,
+                 line: TerminationLine, *, now: datetime) -> TerminationLine:
+    """An admin sends a failed or unconfirmed card refund again (same idempotency key)."""
+    require_admin(actor)
+    return send_refund(session, gateway, line, now=now)
+
+
 def send_refunds(uow: UnitOfWork, gateway: PaymentGateway | None, tenant_id: int, *,
                  now: datetime) -> list[TerminationLine]:
     """Send every pending card refund of a tenant, committing after each one.
@@ -301,8 +308,8 @@ def line_of(session: Session, tenant_id: int, line_id: int) -> TerminationLine:
     return line
 
 
-def close_line(session: Session, actor: Actor, line: TerminationLine, status: object,
-               reference: object, *, now: datetime) -> TerminationLine:
+def close_line(session: Session, actor: Actor, line: TerminationLine, status: str,
+               reference: str | None, *, now: datetime) -> TerminationLine:
     """An admin records a bank refund as paid (with the bank's reference), or a
     receivable as paid or waived."""
     require_admin(actor)

@@ -36,7 +36,7 @@ def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, no
 
 
 def record_bank_transfer(session: Session, actor: Actor, tenant: Tenant, amount: int,
-                         reference: object, *, now: datetime, memo: str | None = None
+                         reference: str | None, *, now: datetime, memo: str | None = None
                          ) -> Posting:
     """An admin records a bank transfer; the bank's reference makes it idempotent."""
     require_admin(actor)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from callcenter.models import InboundEvent, Tenant
 from callcenter.services import erasure, inbox
+from callcenter.services.access import SYSTEM
 
 NUMBER = "+14155550123"
 
@@ -71,7 +72,7 @@ def test_erasure_clears_the_tenants_event_payloads_only(session, clock, factory,
                      payload={"To": NUMBER}, now=clock(), tenant_id=tenant_id)
     session.get(Tenant, gone.id).status = "terminated"
     session.commit()
-    erasure.erase(session, None, gone.id, secret="k", now=clock(), trigger="retention")
+    erasure.erase(session, SYSTEM, gone.id, secret="k", now=clock(), trigger="retention")
     session.commit()
     payloads = {(r.provider, r.tenant_id): r.payload for r in _rows(session)}
     assert payloads == {("twilio", gone.id): {}, ("stripe", gone.id): {},

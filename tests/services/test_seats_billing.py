@@ -11,6 +11,7 @@ from callcenter.domain.errors import InsufficientFunds, InvalidState
 from callcenter.extensions import db
 from callcenter.models import Arrear, LedgerEntry, Seat, SeatCharge, Tenant
 from callcenter.services import billing, billing_job, ledger, seats, tenants, topups
+from callcenter.services.access import SYSTEM
 from callcenter.services.uow import UnitOfWork
 
 
@@ -56,7 +57,7 @@ def _run(session, clock, as_of=None):
 
 
 def _job(session, clock):
-    report = billing_job.run(UnitOfWork(session), as_of=clock(), now=clock(),
+    report = billing_job.run(UnitOfWork(session), SYSTEM, as_of=clock(), now=clock(),
                              retention_days=30, secret="s", gateway=None)
     return billing_job.report_json(report), report.failed
 

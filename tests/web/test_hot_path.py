@@ -58,10 +58,10 @@ def test_voice_and_status_webhooks_use_a_bounded_number_of_statements(client, fa
         from callcenter.services.number_lists import rows_from_numbers
 
         tenant = db.session.get(Tenant, tid)
-        scripts.submit(db.session, tenant, {"title": "t", "text": "Hello, a reminder."},
+        scripts.submit(db.session, factory.admin_actor(), tenant, "t", "Hello, a reminder.",
                        now=clock())
-        consents.grant(db.session, tenant, rows_from_numbers([UK]), source="web",
-                       now=clock())
+        consents.grant(db.session, factory.admin_actor(), tenant, rows_from_numbers([UK]),
+                       source="web", now=clock())
         db.session.commit()
     # Earlier calls must not make later ones slower (no per-call history reads).
     for i in range(5):

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from callcenter.domain.errors import Forbidden, InvalidInput
 from callcenter.extensions import db
 from callcenter.services import call_log, rates
 from callcenter.services import calls as call_service
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
+from callcenter.web.api.inputs import CALL_REQUEST
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, compliance_policy, json_body, now
+from callcenter.web.common.context import actor, commit, compliance_policy, now
+from callcenter.web.common.inputs import accepts, read
+from callcenter.web.common.kinds import RATE_PLAN
 from callcenter.web.common.params import next_cursor, page_args
 from callcenter.web.common.responses import csv_response
 
 
 @bp.post("/calls/authorize")
+@accepts(CALL_REQUEST)
 def authorize_call():
     """Authorize a call.
     ---
@@ -24,30 +27,14 @@ def authorize_call():
       summary: Provider-neutral call authorization (admin, owner)
       description: Places a hold for the longest affordable call; report the end to
         /webhooks/cdr with the returned call_id.
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [seat_identity, to]
-              properties:
-                seat_identity: {type: string}
-                to: {type: string, example: "+14155550123"}
       responses:
         200: {description: "{allowed, call_id, max_duration_seconds, reasons}"}
         404: {description: no such seat for this tenant}
     """
-    who = actor()
-    if who.role not in ("admin", "owner"):
-        raise Forbidden("only admins and owners may authorize calls")
-    data = json_body()
-    seat, to = data.get("seat_identity"), data.get("to")
-    if not isinstance(seat, str) or not seat or not isinstance(to, str):
-        raise InvalidInput("seat_identity and to are required strings")
-    decision = call_service.authorize(
-        db.session, seat_identity=seat, to=to, now=now(), provider="cdr",
-        max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy(),
-        scope_tenant_id=None if who.is_admin else who.tenant_id)
+    wanted = read(CALL_REQUEST)
+    decision = call_service.authorize_for(
+        db.session, actor(), seat_identity=wanted.seat_identity, to=wanted.to, now=now(),
+        max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy())
     commit()
     return jsonify({"allowed": decision.allowed,
                     "call_id": decision.call.id if decision.call else None,
@@ -90,6 +77,7 @@ def list_calls(tenant_id: int):
 
 
 @bp.put("/tenants/<int:tenant_id>/rates")
+@accepts(RATE_PLAN)
 def put_rates(tenant_id: int):
     """Set the rate plan.
     ---
@@ -97,28 +85,11 @@ def put_rates(tenant_id: int):
       summary: Replace the tenant's rates with a new plan version (admin)
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [default_per_minute]
-              properties:
-                default_per_minute: {type: string, example: "0.02"}
-                billing_increment: {type: string, example: "60/60"}
-                connect_fee: {type: string, example: "0.00"}
-                prefixes:
-                  type: array
-                  items:
-                    type: object
-                    properties:
-                      prefix: {type: string, example: "4420"}
-                      per_minute: {type: string, example: "0.015"}
       responses:
         200: {description: the new plan}
     """
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    plan = rates.set_rates(db.session, who, tenant, json_body(), now=now())
+    plan = rates.set_rates(db.session, who, tenant, read(RATE_PLAN), now=now())
     commit()
     return jsonify(serialize.rate_plan(plan))

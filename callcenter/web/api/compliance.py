@@ -4,30 +4,22 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from callcenter.domain.clock import parse_as_of
-from callcenter.domain.errors import InvalidInput
 from callcenter.extensions import db
 from callcenter.services import compliance, consents, scripts
 from callcenter.services import number_lists as lists
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
+from callcenter.web.api.inputs import COMPLIANCE_CHECK, CONSENTS, NEW_SCRIPT, SCRIPT_REVIEW
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, compliance_policy, json_body, now
+from callcenter.web.common.context import actor, commit, compliance_policy, now
+from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.params import list_window, offset_page
 
 LIST_ROLES = ("admin", "owner")
 
 
-def request_rows(columns: tuple[str, ...]) -> tuple[list[lists.Row], dict]:
-    """Rows from an uploaded CSV (`file`) or a JSON body with `numbers`."""
-    upload = request.files.get("file")
-    if upload is not None:
-        return lists.rows_from_csv(upload.read(), columns), request.form.to_dict()
-    data = json_body()
-    return lists.rows_from_numbers(data.get("numbers")), data
-
-
 @bp.post("/tenants/<int:tenant_id>/compliance/check")
+@accepts(COMPLIANCE_CHECK)
 def compliance_check(tenant_id: int):
     """Check a call.
     ---
@@ -35,29 +27,19 @@ def compliance_check(tenant_id: int):
       summary: The compliance decision a call to `to` would get at `at` (default now)
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [to]
-              properties:
-                to: {type: string}
-                at: {type: string, format: date-time}
       responses:
         200: {description: "{allowed, reasons, callee_timezones}"}
     """
     tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    data = json_body()
-    if not isinstance(data.get("to"), str):
-        raise InvalidInput("to is required", details={"field": "to"})
-    at = parse_as_of(data.get("at")) or now()
-    decision = compliance.check(db.session, tenant, data["to"], at, compliance_policy())
+    wanted = read(COMPLIANCE_CHECK)
+    at = wanted.at or now()
+    decision = compliance.check(db.session, tenant, wanted.to, at, compliance_policy())
     return jsonify({"allowed": decision.allowed, "reasons": decision.reasons,
                     "callee_timezones": list(decision.callee_timezones), "at": at.isoformat()})
 
 
 @bp.post("/tenants/<int:tenant_id>/consents")
+@accepts(CONSENTS)
 def add_consents(tenant_id: int):
     """Record consents.
     ---
@@ -67,31 +49,16 @@ def add_consents(tenant_id: int):
         duplicate or invalid (with the reason); valid rows are applied.
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [numbers, source]
-              properties:
-                numbers: {type: array, items: {type: string}}
-                source: {type: string}
-                evidence: {type: string}
-          multipart/form-data:
-            schema:
-              type: object
-              properties:
-                file: {type: string, format: binary}
-                source: {type: string}
       responses:
         200: {description: "{valid, duplicate, invalid, rows}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    rows, data = request_rows(("source", "evidence"))
-    consents.grant(db.session, tenant, rows, source=data.get("source"),
-                   evidence=data.get("evidence"), now=now())
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
+    batch = read(CONSENTS)
+    consents.grant(db.session, who, tenant, batch.rows, source=batch.source,
+                   evidence=batch.evidence, now=now())
     commit()
-    return jsonify(lists.summary(rows))
+    return jsonify(lists.summary(batch.rows))
 
 
 @bp.get("/tenants/<int:tenant_id>/consents")
@@ -128,13 +95,15 @@ def revoke_consent(tenant_id: int, number: str):
         200: {description: the consent record}
         404: {description: no consent on record}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    consent = consents.revoke(db.session, tenant, number, now=now())
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
+    consent = consents.revoke(db.session, who, tenant, number, now=now())
     commit()
     return jsonify(serialize.consent(consent))
 
 
 @bp.post("/tenants/<int:tenant_id>/scripts")
+@accepts(NEW_SCRIPT)
 def submit_script(tenant_id: int):
     """Submit a script.
     ---
@@ -142,20 +111,13 @@ def submit_script(tenant_id: int):
       summary: Submit a call script; clean scripts are approved at once
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [title, text]
-              properties:
-                title: {type: string}
-                text: {type: string}
       responses:
         201: {description: "{id, status, hits: [{term, category, start, end}]}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    script = scripts.submit(db.session, tenant, json_body(), now=now())
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
+    draft = read(NEW_SCRIPT)
+    script = scripts.submit(db.session, who, tenant, draft.title, draft.text, now=now())
     commit()
     return jsonify(serialize.script(script)), 201
 
@@ -177,6 +139,7 @@ def list_scripts(tenant_id: int):
 
 
 @bp.post("/scripts/<int:script_id>/review")
+@accepts(SCRIPT_REVIEW)
 def review_script(script_id: int):
     """Review a script.
     ---
@@ -184,21 +147,12 @@ def review_script(script_id: int):
       summary: Approve or reject a script waiting for review (admin)
       parameters:
         - {name: script_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [decision]
-              properties:
-                decision: {type: string, enum: [approve, reject]}
-                note: {type: string}
       responses:
         200: {description: the script}
         409: {description: not waiting for review}
     """
-    data = json_body()
-    script = scripts.review(db.session, actor(), script_id, data.get("decision"),
-                            data.get("note"), now=now())
+    review = read(SCRIPT_REVIEW)
+    script = scripts.review(db.session, actor(), script_id, review.decision, review.note,
+                            now=now())
     commit()
     return jsonify(serialize.script(script))

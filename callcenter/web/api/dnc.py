@@ -9,13 +9,16 @@ from callcenter.services import dnc
 from callcenter.services import number_lists as lists
 from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp
-from callcenter.web.api.compliance import LIST_ROLES, request_rows
+from callcenter.web.api.compliance import LIST_ROLES
+from callcenter.web.api.inputs import DNC_NUMBERS
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, now
+from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.params import list_window, offset_page
 
 
 @bp.post("/tenants/<int:tenant_id>/dnc")
+@accepts(DNC_NUMBERS)
 def add_tenant_dnc(tenant_id: int):
     """Add to the tenant's do-not-call list.
     ---
@@ -23,25 +26,15 @@ def add_tenant_dnc(tenant_id: int):
       summary: Add numbers to the tenant's do-not-call list (JSON or CSV); per-row report
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [numbers]
-              properties:
-                numbers: {type: array, items: {type: string}}
-                reason: {type: string}
       responses:
         200: {description: "{valid, duplicate, invalid, rows}"}
     """
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
-    rows, data = request_rows(("reason",))
-    dnc.add(db.session, tenant.id, rows, reason=data.get("reason"), actor_id=who.user_id,
-            now=now())
+    batch = read(DNC_NUMBERS)
+    dnc.add(db.session, who, tenant.id, batch.rows, reason=batch.reason, now=now())
     commit()
-    return jsonify(lists.summary(rows))
+    return jsonify(lists.summary(batch.rows))
 
 
 @bp.get("/tenants/<int:tenant_id>/dnc")
@@ -77,36 +70,29 @@ def remove_tenant_dnc(tenant_id: int, number: str):
       responses:
         204: {description: removed}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
-    dnc.remove(db.session, tenant.id, number)
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
+    dnc.remove(db.session, who, tenant.id, number)
     commit()
     return "", 204
 
 
 @bp.post("/dnc")
+@accepts(DNC_NUMBERS)
 def add_platform_dnc():
     """Add to the platform do-not-call list.
     ---
     post:
       summary: Add numbers to the platform-wide do-not-call list (admin)
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [numbers]
-              properties:
-                numbers: {type: array, items: {type: string}}
-                reason: {type: string}
       responses:
         200: {description: "{valid, duplicate, invalid, rows}"}
     """
     who = actor()
     require_admin(who)
-    rows, data = request_rows(("reason",))
-    dnc.add(db.session, None, rows, reason=data.get("reason"), actor_id=who.user_id, now=now())
+    batch = read(DNC_NUMBERS)
+    dnc.add(db.session, who, None, batch.rows, reason=batch.reason, now=now())
     commit()
-    return jsonify(lists.summary(rows))
+    return jsonify(lists.summary(batch.rows))
 
 
 @bp.get("/dnc")
@@ -140,7 +126,6 @@ def remove_platform_dnc(number: str):
       responses:
         204: {description: removed}
     """
-    require_admin(actor())
-    dnc.remove(db.session, None, number)
+    dnc.remove(db.session, actor(), None, number)
     commit()
     return "", 204

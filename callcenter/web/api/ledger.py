@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from callcenter.domain.errors import InvalidInput
-from callcenter.domain.money import parse_amount
 from callcenter.extensions import db
 from callcenter.services import ledger as ledger_service
 from callcenter.services import topups
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
+from callcenter.web.api.inputs import BANK_TRANSFER
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, json_body, now
+from callcenter.web.common.context import actor, commit, now
+from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.params import next_cursor, page_args
 
 
 @bp.post("/tenants/<int:tenant_id>/topups")
+@accepts(BANK_TRANSFER)
 def create_topup(tenant_id: int):
     """Record a bank transfer.
     ---
@@ -24,16 +25,6 @@ def create_topup(tenant_id: int):
       summary: Record a bank transfer (admin); idempotent on the bank's reference
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [amount, method, reference]
-              properties:
-                amount: {type: string, example: "100.00"}
-                method: {type: string, enum: [bank_transfer]}
-                reference: {type: string}
       responses:
         201: {description: credited}
         200: {description: already recorded (same reference and amount)}
@@ -41,12 +32,9 @@ def create_topup(tenant_id: int):
     """
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    data = json_body()
-    if data.get("method") != "bank_transfer":
-        raise InvalidInput('method must be "bank_transfer"', details={"field": "method"})
-    amount = parse_amount(data.get("amount"))
-    posting = topups.record_bank_transfer(db.session, who, tenant, amount,
-                                          data.get("reference"), now=now())
+    transfer = read(BANK_TRANSFER)
+    posting = topups.record_bank_transfer(db.session, who, tenant, transfer.amount,
+                                          transfer.reference, now=now())
     commit()
     body = {"entry": serialize.ledger_entry(posting.entry, tenant.currency),
             "tenant": serialize.tenant(tenant)}

@@ -6,13 +6,14 @@ import uuid
 
 from flask import jsonify
 
-from callcenter.domain.money import parse_amount
 from callcenter.extensions import db
 from callcenter.services import payments
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
+from callcenter.web.api.inputs import CARD_TOPUP
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, idempotency_key, json_body, now
+from callcenter.web.common.context import actor, commit, idempotency_key, now
+from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.providers import limits, require_gateway
 
 
@@ -22,6 +23,7 @@ def request_key() -> str:
 
 
 @bp.post("/tenants/<int:tenant_id>/payment-intents")
+@accepts(CARD_TOPUP)
 def create_payment_intent(tenant_id: int):
     """Start a card top-up.
     ---
@@ -31,14 +33,6 @@ def create_payment_intent(tenant_id: int):
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
         - {name: Idempotency-Key, in: header, schema: {type: string}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [amount]
-              properties:
-                amount: {type: string, example: "100.00"}
       responses:
         201: {description: "{id, client_secret, payment}: confirm it with Stripe.js"}
         400: {description: amount outside the top-up limits or not in whole minor units}
@@ -49,7 +43,7 @@ def create_payment_intent(tenant_id: int):
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=("owner",))
     found = require_gateway()
-    amount = parse_amount(json_body().get("amount"))
+    amount = read(CARD_TOPUP).amount
     payment, intent = payments.create_intent(db.session, found, who, tenant, amount,
                                              limits=limits(), request_key=request_key(),
                                              now=now())

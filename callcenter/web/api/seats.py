@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
-from callcenter.domain.clock import parse_as_of
-from callcenter.domain.errors import InvalidInput
 from callcenter.extensions import db
 from callcenter.services import billing, billing_job
 from callcenter.services import seats as seat_service
 from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp
+from callcenter.web.api.inputs import BILLING_RUN, SEAT_REQUEST
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, idempotency_key, json_body, now, uow
+from callcenter.web.common.context import actor, commit, idempotency_key, now, uow
+from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.providers import gateway
 
 
 @bp.post("/tenants/<int:tenant_id>/seats")
+@accepts(SEAT_REQUEST)
 def provision_seats(tenant_id: int):
     """Provision seats.
     ---
@@ -25,14 +26,6 @@ def provision_seats(tenant_id: int):
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
         - {name: Idempotency-Key, in: header, schema: {type: string}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              properties:
-                count: {type: integer, minimum: 1, maximum: 100}
-                label: {type: string}
       responses:
         201: {description: "{items: [seat]} with identities"}
         402: {description: available funds do not cover the prorated rent; nothing created}
@@ -40,9 +33,9 @@ def provision_seats(tenant_id: int):
     """
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    data = json_body()
-    seats = seat_service.provision(db.session, who, tenant, now=now(), count=data.get("count"),
-                                   label=data.get("label"), request_key=idempotency_key())
+    wanted = read(SEAT_REQUEST)
+    seats = seat_service.provision(db.session, who, tenant, now=now(), count=wanted.count,
+                                   label=wanted.label, request_key=idempotency_key())
     commit()
     return jsonify({"items": [serialize.seat(s) for s in seats],
                     "tenant": serialize.tenant(tenant)}), 201
@@ -87,26 +80,21 @@ def release_seat(tenant_id: int, seat_id: int):
 
 
 @bp.post("/billing/run")
+@accepts(BILLING_RUN)
 def billing_run():
     """Run billing.
     ---
     post:
       summary: Seat renewals, grace, suspension, late fees up to as_of; auto-termination,
         retention erasure and unsent card refunds by the real clock (admin)
-      requestBody:
-        content:
-          application/json:
-            schema: {type: object, properties: {as_of: {type: string, format: date-time}}}
       responses:
         200: {description: the run's report}
     """
     who = actor()
     require_admin(who)
-    data = request.get_json(silent=True) if request.data else {}
-    if not isinstance(data, dict):
-        raise InvalidInput("the request body must be a JSON object")
+    as_of = read(BILLING_RUN).as_of
     moment = now()
-    report = billing_job.run(uow(), as_of=parse_as_of(data.get("as_of")) or moment, now=moment,
+    report = billing_job.run(uow(), who, as_of=as_of or moment, now=moment,
                              retention_days=current_app.config["ERASURE_RETENTION_DAYS"],
                              secret=current_app.config["SECRET_KEY"], gateway=gateway())
     return jsonify(serialize.job_report(report))

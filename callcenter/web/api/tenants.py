@@ -4,45 +4,30 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from callcenter.domain.errors import InvalidInput
 from callcenter.extensions import db
 from callcenter.services import tenants as tenant_service
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
+from callcenter.web.api.inputs import NEW_TENANT, REASON, TENANT_SETTINGS
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, json_body, now
+from callcenter.web.common.context import actor, commit, now
+from callcenter.web.common.inputs import accepts, read
 
 
 @bp.post("/tenants")
+@accepts(NEW_TENANT)
 def create_tenant():
     """Create a tenant.
     ---
     post:
       summary: Create a tenant (status pending) with its owner and rate plan
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [name, currency, timezone, owner_email, owner_password,
-                         rate_per_minute, seat_price_monthly]
-              properties:
-                name: {type: string}
-                currency: {type: string, example: USD}
-                timezone: {type: string, example: Asia/Shanghai}
-                owner_email: {type: string}
-                owner_password: {type: string}
-                rate_per_minute: {type: string, example: "0.013"}
-                billing_increment: {type: string, example: "60/60"}
-                connect_fee: {type: string, example: "0.00"}
-                seat_price_monthly: {type: string, example: "30.00"}
       responses:
         201: {description: the tenant}
         400: {description: invalid input}
         403: {description: admins only}
         409: {description: owner email already used}
     """
-    new = tenant_service.parse_new_tenant(json_body())
+    new = read(NEW_TENANT)
     tenant = tenant_service.create_tenant(db.session, actor(), new, now=now())
     commit()
     return jsonify(serialize.tenant(tenant)), 201
@@ -82,6 +67,7 @@ def get_tenant(tenant_id: int):
 
 
 @bp.patch("/tenants/<int:tenant_id>")
+@accepts(TENANT_SETTINGS)
 def patch_tenant(tenant_id: int):
     """Change settings.
     ---
@@ -89,36 +75,18 @@ def patch_tenant(tenant_id: int):
       summary: Change a tenant's settings (admin)
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              properties:
-                consent_required: {type: boolean}
-                script_required: {type: boolean}
-                calling_window: {type: object}
-                low_balance_threshold: {type: string}
-                grace_days: {type: integer}
-                caller_id: {type: string}
       responses:
         200: {description: the tenant}
     """
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    tenant_service.update_settings(db.session, who, tenant, json_body(), now=now())
+    tenant_service.update_settings(db.session, who, tenant, read(TENANT_SETTINGS), now=now())
     commit()
     return jsonify(serialize.tenant(tenant))
 
 
-def _reason() -> str:
-    reason = json_body().get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise InvalidInput("reason is required", details={"field": "reason"})
-    return reason
-
-
 @bp.post("/tenants/<int:tenant_id>/suspension")
+@accepts(REASON)
 def suspend_tenant(tenant_id: int):
     """Suspend a tenant.
     ---
@@ -126,22 +94,19 @@ def suspend_tenant(tenant_id: int):
       summary: Suspend a tenant (admin), with a reason
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema: {type: object, required: [reason], properties: {reason: {type: string}}}
       responses:
         200: {description: the tenant}
         409: {description: not in a state that can be suspended}
     """
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    tenant_service.suspend(db.session, who, tenant, _reason(), now=now())
+    tenant_service.suspend(db.session, who, tenant, read(REASON).reason, now=now())
     commit()
     return jsonify(serialize.tenant(tenant))
 
 
 @bp.delete("/tenants/<int:tenant_id>/suspension")
+@accepts(REASON)
 def resume_tenant(tenant_id: int):
     """Resume a tenant.
     ---
@@ -149,16 +114,12 @@ def resume_tenant(tenant_id: int):
       summary: Lift a suspension (admin), with a reason
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema: {type: object, required: [reason], properties: {reason: {type: string}}}
       responses:
         200: {description: the tenant}
         409: {description: not suspended}
     """
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    tenant_service.resume(db.session, who, tenant, _reason(), now=now())
+    tenant_service.resume(db.session, who, tenant, read(REASON).reason, now=now())
     commit()
     return jsonify(serialize.tenant(tenant))

@@ -10,8 +10,10 @@ from callcenter.models import Tenant
 from callcenter.services import settlement, termination
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
+from callcenter.web.api.inputs import LINE_CLOSURE, TERMINATION, TERMINATION_REQUEST
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, json_body, now, uow
+from callcenter.web.common.context import actor, commit, now, uow
+from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.providers import gateway, require_gateway, twilio_lookup
 
 
@@ -25,6 +27,7 @@ def settlement_json(tenant: Tenant) -> dict:
 
 
 @bp.post("/tenants/<int:tenant_id>/termination")
+@accepts(TERMINATION)
 def terminate_tenant(tenant_id: int):
     """Terminate a tenant.
     ---
@@ -32,26 +35,17 @@ def terminate_tenant(tenant_id: int):
       summary: Terminate and settle (admin); card refunds go out newest payment first
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [reason]
-              properties:
-                reason: {type: string, enum: [tenant_request, platform_fault,
-                                              force_majeure, breach]}
-                force: {type: boolean, description: settle stale call holds first}
       responses:
         201: {description: the settlement with every line}
         200: {description: already settled; the settlement}
         409: {description: "open holds, listed in error.details.open_holds; calls stopped"}
     """
-    data = json_body()
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin",))
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
+    order = read(TERMINATION)
     outcome = termination.terminate_tenant(
-        uow(), actor(), tenant.id, data.get("reason"), now=now(), gateway=gateway(),
-        lookup=twilio_lookup(), force=data.get("force", False) is True)
+        uow(), who, tenant.id, order.reason, now=now(), gateway=gateway(),
+        lookup=twilio_lookup(), force=order.force)
     if outcome.blocked_by:
         # The stop of new calls is committed; the settlement waits for the holds.
         raise Conflict("open holds must be settled first (calls stopped meanwhile)",
@@ -94,6 +88,7 @@ def preview_termination(tenant_id: int):
 
 
 @bp.post("/tenants/<int:tenant_id>/termination-request")
+@accepts(TERMINATION_REQUEST)
 def request_termination(tenant_id: int):
     """Ask for termination.
     ---
@@ -101,16 +96,12 @@ def request_termination(tenant_id: int):
       summary: The tenant's owner asks to end the service; an admin confirms
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema: {type: object, properties: {note: {type: string}}}
       responses:
         201: {description: the requested termination}
     """
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=("owner",))
-    termination.request(db.session, who, tenant, json_body().get("note"), now=now())
+    termination.request(db.session, who, tenant, read(TERMINATION_REQUEST).note, now=now())
     commit()
     return jsonify(settlement_json(tenant)), 201
 
@@ -129,14 +120,16 @@ def retry_refund(tenant_id: int, line_id: int):
         409: {description: the line is not a pending or failed card refund}
         503: {description: card payments are not configured}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin",))
+    who = actor()
+    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
     line = termination.line_of(db.session, tenant.id, line_id)
-    termination.send_refund(db.session, require_gateway(), line, now=now())
+    termination.retry_refund(db.session, who, require_gateway(), line, now=now())
     commit()
     return jsonify(settlement_json(tenant))
 
 
 @bp.post("/tenants/<int:tenant_id>/termination/lines/<int:line_id>/close")
+@accepts(LINE_CLOSURE)
 def close_line(tenant_id: int, line_id: int):
     """Record a bank refund as paid.
     ---
@@ -145,23 +138,14 @@ def close_line(tenant_id: int, line_id: int):
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
         - {name: line_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [status]
-              properties:
-                status: {type: string, enum: [paid, waived]}
-                reference: {type: string}
       responses:
         200: {description: the settlement}
     """
     who = actor()
     tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    data = json_body()
+    closure = read(LINE_CLOSURE)
     line = termination.line_of(db.session, tenant.id, line_id)
-    termination.close_line(db.session, who, line, data.get("status"), data.get("reference"),
+    termination.close_line(db.session, who, line, closure.status, closure.reference,
                            now=now())
     commit()
     return jsonify(settlement_json(tenant))

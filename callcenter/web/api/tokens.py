@@ -4,50 +4,39 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify
 
-from callcenter.domain.errors import InvalidInput, Unauthorized
+from callcenter.domain.errors import Unauthorized
 from callcenter.extensions import db
 from callcenter.services import auth as auth_service
 from callcenter.web.api import bp
-from callcenter.web.common.context import client_ip, commit, json_body, now
+from callcenter.web.api.inputs import TOKEN_REQUEST
+from callcenter.web.common.context import client_ip, commit, now
+from callcenter.web.common.inputs import accepts, read
 
 
 @bp.post("/auth/tokens")
+@accepts(TOKEN_REQUEST)
 def create_token():
     """Issue a bearer token.
     ---
     post:
       summary: Issue a bearer token for a user
       security: []
-      requestBody:
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [email, password]
-              properties:
-                email: {type: string}
-                password: {type: string}
-                name: {type: string}
       responses:
         201: {description: "{token}: shown once, store it"}
         401: {description: wrong credentials}
         429: {description: too many failed attempts}
     """
-    data = json_body()
-    email, password = data.get("email"), data.get("password")
-    if not isinstance(email, str) or not isinstance(password, str):
-        raise InvalidInput("email and password are required as strings")
+    credentials = read(TOKEN_REQUEST)
     cfg = current_app.config
     user = auth_service.authenticate(
-        db.session, email, password, ip=client_ip(), now=now(),
+        db.session, credentials.email, credentials.password, ip=client_ip(), now=now(),
         max_per_email=cfg["LOGIN_MAX_FAILURES_PER_EMAIL"],
         max_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"], window_seconds=cfg["LOGIN_WINDOW_SECONDS"],
     )
     if user is None:
         commit()  # the failed attempt must count
         raise Unauthorized("wrong email or password")
-    name = data.get("name") if isinstance(data.get("name"), str) else None
-    token = auth_service.issue_token(db.session, user, now=now(), name=name)
+    token = auth_service.issue_token(db.session, user, now=now(), name=credentials.name)
     commit()
     return jsonify({"token": token, "role": user.role, "tenant_id": user.tenant_id}), 201
 

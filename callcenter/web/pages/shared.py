@@ -41,11 +41,10 @@ def change_dnc(tenant_id: int | None) -> str:
     """Add or remove the form's number on a do-not-call list (None: the platform's)."""
     number = request.form.get("number", "")
     if request.form.get("action") == "remove":
-        dnc.remove(db.session, tenant_id, number)
+        dnc.remove(db.session, actor(), tenant_id, number)
         return "Removed from the do-not-call list."
-    row = dnc.add(db.session, tenant_id, lists.rows_from_numbers([number]),
-                  reason=request.form.get("reason") or None, actor_id=actor().user_id,
-                  now=now())[0]
+    row = dnc.add(db.session, actor(), tenant_id, lists.rows_from_numbers([number]),
+                  reason=request.form.get("reason") or None, now=now())[0]
     if row.status != "valid":
         raise InvalidInput(f"Not added: {row.reason}.")
     return "Added to the do-not-call list."

@@ -9,6 +9,7 @@ from callcenter.extensions import db
 from callcenter.services import inbox, rates, reconcile
 from callcenter.services.tenants import current_rate_plan
 from callcenter.web.common.context import acting_tenant, actor, admin_required, form_action, now
+from callcenter.web.common.kinds import RATE_PLAN
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import call_log_page
 
@@ -58,8 +59,8 @@ def edit_rates(tenant_id: int):
                 "connect_fee": request.form.get("connect_fee", "") or "0",
                 "prefixes": [{"prefix": p[0], "per_minute": p[1] if len(p) > 1 else None}
                              for p in lines]}
-        ok, plan = form_action(lambda: rates.set_rates(db.session, actor(), tenant, data,
-                                                        now=now()))
+        ok, plan = form_action(lambda: rates.set_rates(db.session, actor(), tenant,
+                                                        RATE_PLAN.parse(data), now=now()))
         if ok:
             flash(f"Rate plan version {plan.version} is in force for new calls.", "success")
             return redirect(url_for("admin.edit_rates", tenant_id=tenant_id))

@@ -6,6 +6,7 @@ import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import parse_amount
 from callcenter.extensions import db
 from callcenter.models import TENANT_STATUSES
@@ -92,10 +93,16 @@ def provision_seats(tenant_id: int):
     t = acting_tenant(tenant_id)
     label = request.form.get("label", "").strip()
     count = request.form.get("count", "").strip()
-    ok, seats = form_action(lambda: seat_service.provision(
-        db.session, actor(), t, now=now(), label=label or None,
-        count=None if label else (int(count) if count.isdigit() else count or None),
-        request_key=request.form.get("request_key") or None))
+
+    def provision():
+        if not label and count and not count.isdigit():
+            raise InvalidInput("count must be a whole number", details={"field": "count"})
+        return seat_service.provision(
+            db.session, actor(), t, now=now(), label=label or None,
+            count=None if label or not count else int(count),
+            request_key=request.form.get("request_key") or None)
+
+    ok, seats = form_action(provision)
     if ok:
         flash(f"{len(seats)} seat(s) provisioned.", "success")
     return _back(tenant_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from callcenter.domain import lifecycle
 from callcenter.domain.errors import DomainError
 from callcenter.extensions import db
 from callcenter.models.payment import TERMINATION_REASONS
@@ -56,7 +57,7 @@ def termination(tenant_id: int):
     term = termination_service.for_tenant(db.session, t.id)
     reason = request.args.get("reason") or (term.reason if term else "tenant_request")
     plan = None
-    if t.status != "purged" and (term is None or term.status != "settled"):
+    if t.status != lifecycle.PURGED and (term is None or term.status != "settled"):
         try:
             plan = settlement.plan(db.session, t, reason, now=now())
         except DomainError as exc:
@@ -97,9 +98,9 @@ def confirm_termination(tenant_id: int):
 def retry_refund(tenant_id: int, line_id: int):
     """Send a card refund again with its own idempotency key."""
     t = acting_tenant(tenant_id)
-    ok, line = form_action(lambda: termination_service.send_refund(
-        db.session, require_gateway(), termination_service.line_of(db.session, t.id, line_id),
-        now=now()))
+    ok, line = form_action(lambda: termination_service.retry_refund(
+        db.session, actor(), require_gateway(),
+        termination_service.line_of(db.session, t.id, line_id), now=now()))
     if ok:
         flash(f"Refund {line.status}.", "success" if line.status != "failed" else "error")
     return _back(tenant_id)

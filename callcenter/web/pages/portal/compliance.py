@@ -74,7 +74,7 @@ def _import(apply) -> Response:
 def consent_import():
     """One chunk of a CSV import (the page posts chunks to show progress)."""
     tenant = _tenant()
-    return _import(lambda rows: consents.grant(db.session, tenant, rows,
+    return _import(lambda rows: consents.grant(db.session, actor(), tenant, rows,
                                                source=request.args.get("source"), now=now()))
 
 
@@ -84,7 +84,7 @@ def consent_add():
     """Add one number by hand."""
     tenant = _tenant()
     ok, report = form_action(lambda: consents.grant(
-        db.session, tenant, lists.rows_from_numbers([request.form.get("number", "")]),
+        db.session, actor(), tenant, lists.rows_from_numbers([request.form.get("number", "")]),
         source=request.form.get("source") or None,
         evidence=request.form.get("evidence") or None, now=now()))
     if ok:
@@ -99,7 +99,7 @@ def consent_add():
 def consent_revoke():
     """Withdraw a number's consent."""
     tenant = _tenant()
-    ok, _ = form_action(lambda: consents.revoke(db.session, tenant,
+    ok, _ = form_action(lambda: consents.revoke(db.session, actor(), tenant,
                                                 request.form.get("number", ""), now=now()))
     if ok:
         flash("Consent revoked: calls to this number are now refused.", "success")
@@ -133,8 +133,7 @@ def dnc_list():
 def dnc_import():
     """One chunk of a do-not-call CSV import."""
     tenant = _tenant()
-    return _import(lambda rows: dnc.add(db.session, tenant.id, rows, actor_id=actor().user_id,
-                                        now=now()))
+    return _import(lambda rows: dnc.add(db.session, actor(), tenant.id, rows, now=now()))
 
 
 @bp.post("/dnc")
@@ -155,8 +154,8 @@ def script_list():
     tenant = _tenant()
     if request.method == "POST":
         ok, script = form_action(lambda: scripts.submit(
-            db.session, tenant, {"title": request.form.get("title"),
-                                 "text": request.form.get("text")}, now=now()))
+            db.session, actor(), tenant, request.form.get("title", ""),
+            request.form.get("text", ""), now=now()))
         if ok:
             if script.status == "approved":
                 flash("Script approved: it passed the content check.", "success")

@@ -1,0 +1,238 @@
+"""Every JSON request body of the API, as typed inputs.
+
+A view declares its body with `@accepts(BODY)` and parses it with `read(BODY)`; the
+OpenAPI document is generated from the same `Body`, so it cannot drift from the code.
+Bodies whose use case takes one object build the service's own type (`NewTenant`,
+`SettingsChange`); the others build the small dataclasses below. The rate plan's body
+is in `web/common/kinds.py`: the admin rate editor parses it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from callcenter.models.payment import TERMINATION_REASONS
+from callcenter.services import seats, tenants
+from callcenter.services.number_lists import Row
+from callcenter.web.common.inputs import Body, Field
+from callcenter.web.common.kinds import (
+    CURRENCY,
+    EMAIL,
+    INCREMENT,
+    MOMENT,
+    NUMBERS,
+    PASSWORD,
+    SCHEDULE,
+    TIMEZONE,
+    amount,
+    boolean,
+    choice,
+    integer,
+    percent,
+    string,
+    text,
+)
+
+NUMBER = string(example="+14155550123")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    email: str
+    password: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    seat_identity: str
+    to: str
+
+
+@dataclass(frozen=True)
+class Check:
+    to: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class NumberBatch:
+    rows: list[Row]
+    source: str | None = None
+    evidence: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ScriptDraft:
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Review:
+    decision: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class BankTransfer:
+    amount: int
+    method: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class CardTopup:
+    amount: int
+
+
+@dataclass(frozen=True)
+class SeatRequest:
+    count: int | None
+    label: str | None
+
+
+@dataclass(frozen=True)
+class BillingRun:
+    as_of: datetime | None
+
+
+@dataclass(frozen=True)
+class Reason:
+    reason: str
+
+
+@dataclass(frozen=True)
+class TerminationOrder:
+    reason: str
+    force: bool
+
+
+@dataclass(frozen=True)
+class Note:
+    note: str | None
+
+
+@dataclass(frozen=True)
+class LineClosure:
+    status: str
+    reference: str | None
+
+
+TOKEN_REQUEST = Body("TokenRequest", (
+    Field("email", string(example="owner@example.com"), required=True),
+    Field("password", string(fmt="password"), required=True),
+    Field("name", string(max_length=100, example="CRM sync"),
+          description="a label to recognise the token by"),
+), build=Credentials)
+
+CALL_REQUEST = Body("CallRequest", (
+    Field("seat_identity", string(min_length=1, example="t000001-1a2b3c4d"), required=True),
+    Field("to", NUMBER, required=True),
+), build=CallRequest)
+
+NEW_TENANT = Body("NewTenant", (
+    Field("name", text(200, example="Acme Outreach"), required=True),
+    Field("currency", CURRENCY, required=True),
+    Field("timezone", TIMEZONE, required=True),
+    Field("owner_email", EMAIL, required=True),
+    Field("owner_password", PASSWORD, required=True),
+    Field("rate_per_minute", amount(allow_zero=True, example="0.013"), required=True,
+          into="rate_per_minute_micros"),
+    Field("billing_increment", INCREMENT, default="60/60", into="increment"),
+    Field("connect_fee", amount(allow_zero=True, example="0.01"), default="0",
+          into="connect_fee_micros"),
+    Field("seat_price_monthly", amount(allow_zero=True, example="30.00"), required=True,
+          into="seat_price_monthly_micros"),
+    Field("billing_period_months", choice(1, 3, 12), default=1),
+), build=tenants.NewTenant)
+
+TENANT_SETTINGS = Body("TenantSettings", (
+    Field("name", text(200, example="Acme Outreach Ltd")),
+    Field("consent_required", boolean(), description="calls need a consent on record"),
+    Field("script_required", boolean(), description="calls need an approved script"),
+    Field("calling_window", SCHEDULE, nullable=True,
+          description="the tenant's own window inside the platform's; null: none"),
+    Field("no_calls_on_holidays", boolean()),
+    Field("low_balance_threshold", amount(allow_zero=True, example="20.00"),
+          into="low_balance_threshold_micros", description="0 turns the alert off"),
+    Field("grace_days", integer(0, 90), description="days past due before suspension"),
+    Field("caller_id", text(32, example="+14155550100")),
+    Field("timezone", TIMEZONE),
+    Field("seat_price_monthly", amount(allow_zero=True, example="30.00"),
+          into="seat_price_monthly_micros"),
+    Field("billing_period_months", choice(1, 3, 12),
+          description="only before the account is activated"),
+    Field("late_fee_percent_per_day", percent(), into="late_fee_ppm_per_day"),
+    Field("auto_terminate_after_days", integer(1, 365), nullable=True,
+          description="terminate after this many days suspended; null: never"),
+), build=tenants.SettingsChange, strict=True, partial=True)
+
+REASON = Body("Reason", (
+    Field("reason", string(example="abuse report"), required=True),
+), build=Reason)
+
+BANK_TRANSFER = Body("BankTransfer", (
+    Field("amount", amount(example="100.00"), required=True),
+    Field("method", choice("bank_transfer"), required=True),
+    Field("reference", string(example="BANK-2026-0042"), required=True,
+          description="the bank's reference; the top-up is idempotent on it"),
+), build=BankTransfer)
+
+CARD_TOPUP = Body("CardTopup", (
+    Field("amount", amount(example="100.00"), required=True),
+), build=CardTopup)
+
+SEAT_REQUEST = Body("SeatRequest", (
+    Field("count", integer(1, seats.MAX_SEATS_PER_REQUEST), description="or a label"),
+    Field("label", string(example="Night shift"), description="one seat with this label"),
+), build=SeatRequest)
+
+BILLING_RUN = Body("BillingRun", (
+    Field("as_of", MOMENT, description="default now"),
+), build=BillingRun, optional=True)
+
+COMPLIANCE_CHECK = Body("ComplianceCheck", (
+    Field("to", NUMBER, required=True),
+    Field("at", MOMENT, description="default now"),
+), build=Check)
+
+CONSENTS = Body("Consents", (
+    Field("numbers", NUMBERS, required=True, into="rows"),
+    Field("source", string(example="web form"),
+          description="where the consent was given; required unless each row has one"),
+    Field("evidence", string(example="https://example.com/forms/123")),
+), build=NumberBatch, upload="numbers")
+
+DNC_NUMBERS = Body("DncNumbers", (
+    Field("numbers", NUMBERS, required=True, into="rows"),
+    Field("reason", string(example="asked not to be called")),
+), build=NumberBatch, upload="numbers")
+
+NEW_SCRIPT = Body("NewScript", (
+    Field("title", string(example="Appointment reminder"), required=True),
+    Field("text", string(example="Hello, this is Acme calling about your appointment."),
+          required=True),
+), build=ScriptDraft)
+
+SCRIPT_REVIEW = Body("ScriptReview", (
+    Field("decision", choice("approve", "reject"), required=True),
+    Field("note", string(), description="required to reject"),
+), build=Review)
+
+TERMINATION = Body("Termination", (
+    Field("reason", choice(*TERMINATION_REASONS), required=True),
+    Field("force", boolean(), default=False, description="settle stale call holds first"),
+), build=TerminationOrder)
+
+TERMINATION_REQUEST = Body("TerminationRequest", (
+    Field("note", string(example="We are closing the campaign.")),
+), build=Note)
+
+LINE_CLOSURE = Body("LineClosure", (
+    Field("status", choice("paid", "waived"), required=True),
+    Field("reference", string(example="REFUND-0042"),
+          description="the bank's reference; required for a bank refund"),
+), build=LineClosure)

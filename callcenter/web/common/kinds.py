@@ -1,0 +1,227 @@
+"""The kinds of values request bodies carry: each a parser and the schema it documents.
+
+Also the rate plan's body, which the API and the admin rate editor both parse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from callcenter.domain.calling_hours import parse_schedule, schedule_to_json
+from callcenter.domain.clock import parse_as_of
+from callcenter.domain.errors import InvalidInput
+from callcenter.domain.money import normalize_currency, parse_amount
+from callcenter.domain.rating import MAX_INCREMENT_SECONDS, parse_increment
+from callcenter.services import auth, rates
+from callcenter.services import number_lists as lists
+from callcenter.web.common.inputs import Body, Field, Kind, invalid
+
+_TIMEZONES = frozenset(available_timezones())
+
+
+def string(*, min_length: int = 0, max_length: int | None = None, example: str | None = None,
+           fmt: str | None = None) -> Kind:
+    """A string, as sent (services judge its content)."""
+    schema: dict[str, Any] = {"type": "string"}
+    if min_length:
+        schema["minLength"] = min_length
+    if max_length:
+        schema["maxLength"] = max_length
+    if fmt:
+        schema["format"] = fmt
+    if example is not None:
+        schema["example"] = example
+
+    def check(value: Any, name: str) -> str:
+        if not isinstance(value, str):
+            raise invalid(name, f"{name} must be a string")
+        if len(value) < min_length:
+            raise invalid(name, f"{name} must be at least {min_length} character(s)")
+        if max_length and len(value) > max_length:
+            raise invalid(name, f"{name} must be at most {max_length} characters")
+        return value
+
+    return Kind(schema, check)
+
+
+def text(max_length: int, *, example: str | None = None) -> Kind:
+    """Non-blank text up to `max_length` characters, trimmed."""
+    schema: dict[str, Any] = {"type": "string", "maxLength": max_length, "pattern": r"\S"}
+    if example is not None:
+        schema["example"] = example
+
+    def check(value: Any, name: str) -> str:
+        if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+            raise invalid(name, f"{name} is required (text up to {max_length} characters)")
+        return value.strip()
+
+    return Kind(schema, check)
+
+
+def choice(*values: str | int) -> Kind:
+    """One of `values` (booleans are not numbers here)."""
+    schema = {"type": "integer" if isinstance(values[0], int) else "string",
+              "enum": list(values)}
+
+    def check(value: Any, name: str) -> Any:
+        if isinstance(value, bool) or value not in values:
+            raise invalid(name, f"{name} must be one of: {', '.join(map(str, values))}")
+        return value
+
+    return Kind(schema, check)
+
+
+def boolean() -> Kind:
+    """true or false (no 0/1, no strings)."""
+    def check(value: Any, name: str) -> bool:
+        if not isinstance(value, bool):
+            raise invalid(name, f"{name} must be true or false")
+        return value
+
+    return Kind({"type": "boolean"}, check)
+
+
+def integer(minimum: int, maximum: int) -> Kind:
+    """A whole number from `minimum` to `maximum`."""
+    def check(value: Any, name: str) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) \
+                or not minimum <= value <= maximum:
+            raise invalid(name, f"{name} must be a whole number from {minimum} to {maximum}")
+        return value
+
+    return Kind({"type": "integer", "minimum": minimum, "maximum": maximum}, check)
+
+
+def amount(*, allow_zero: bool = False, example: str = "12.50") -> Kind:
+    """A decimal string ("12.50", up to 6 decimals) as integer micro-units."""
+    return Kind({"type": "string", "format": "decimal", "example": example,
+                 "description": "decimal string, up to 6 decimals"
+                                + ("" if allow_zero else ", above zero")},
+                lambda value, name: parse_amount(value, field=name, allow_zero=allow_zero))
+
+
+def percent() -> Kind:
+    """A percentage string ("0.5", up to 4 decimals, at most 100) as parts per million."""
+    def check(value: Any, name: str) -> int:
+        micros = parse_amount(value, field=name, allow_zero=True)
+        if micros > 100 * 1_000_000:
+            raise invalid(name, f"{name} must be at most 100")
+        if micros % 100:
+            raise invalid(name, f"{name} takes at most 4 decimals")
+        return micros // 100
+
+    return Kind({"type": "string", "format": "decimal", "example": "0.5",
+                 "description": "percent, up to 4 decimals, at most 100"}, check)
+
+
+def _increment(value: Any, name: str):
+    try:
+        return parse_increment(value)
+    except ValueError as exc:
+        raise invalid(name, f"{name}: {exc}") from exc
+
+
+INCREMENT = Kind({"type": "string", "pattern": r"^\s*[0-9]{1,9}\s*/\s*[0-9]{1,9}\s*$",
+                  "example": "6/6",
+                  "description": "initial/subsequent billing increment in seconds, each "
+                                 f"1 to {MAX_INCREMENT_SECONDS}"},
+                 _increment)
+
+
+def _moment(value: Any, name: str):
+    try:
+        return parse_as_of(value)
+    except InvalidInput:
+        raise invalid(name, f"{name} must be an ISO 8601 date or time") from None
+
+
+MOMENT = Kind({"type": "string", "format": "date-time", "example": "2026-03-02T14:00:00Z",
+               "description": "ISO 8601; a date means its start, no zone means UTC"}, _moment)
+
+
+def _timezone(value: Any, name: str) -> str:
+    if not isinstance(value, str) or value not in _TIMEZONES:
+        raise invalid(name, f"{name} must be an IANA name such as \"Asia/Shanghai\"")
+    return value
+
+
+TIMEZONE = Kind({"type": "string", "example": "Asia/Shanghai"}, _timezone)
+
+
+def _currency(value: Any, name: str) -> str:
+    try:
+        return normalize_currency(value)
+    except InvalidInput as exc:
+        raise invalid(name, exc.message) from None
+
+
+CURRENCY = Kind({"type": "string", "example": "USD", "description": "ISO 4217 code"},
+                _currency)
+
+
+def _email(value: Any, name: str) -> str:
+    try:
+        return auth.normalize_email(value)
+    except InvalidInput as exc:
+        raise invalid(name, exc.message) from None
+
+
+EMAIL = Kind({"type": "string", "format": "email", "example": "owner@example.com"}, _email)
+PASSWORD = Kind({"type": "string", "minLength": auth.MIN_PASSWORD, "maxLength": 200,
+                 "format": "password"}, auth.check_password_rules)
+
+
+def _schedule(value: Any, name: str) -> dict:
+    try:
+        return schedule_to_json(parse_schedule(value))
+    except ValueError as exc:
+        raise invalid(name, f"{name}: {exc}") from exc
+
+
+SCHEDULE = Kind({"type": "object", "example": {"mon": [["09:00", "18:00"]]},
+                 "description": "day (mon..sun) -> [[start, end], ...] in local time; "
+                                "a missing day means no calls"}, _schedule)
+NUMBERS = Kind({"type": "array", "items": {"type": "string"}, "minItems": 1,
+                "maxItems": lists.MAX_ROWS, "example": ["+14155550123"]},
+               lambda value, name: lists.rows_from_numbers(value))
+
+
+def _prefix(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() \
+            or not 1 <= len(value) <= 15:
+        raise invalid(name, f"{name} must be 1-15 digits (no +)")
+    return value
+
+
+RATE_PREFIX = Body("RatePrefix", (
+    Field("prefix", Kind({"type": "string", "pattern": "^[0-9]{1,15}$", "example": "4420",
+                          "description": "leading digits of the E.164 number, no +"},
+                         _prefix), required=True),
+    Field("per_minute", amount(allow_zero=True, example="0.015"), required=True),
+), build=lambda prefix, per_minute: (prefix, per_minute))
+
+
+def _rate_table(value: Any, name: str) -> dict[str, int]:
+    if not isinstance(value, list) or len(value) > rates.MAX_PREFIXES:
+        raise invalid(name, f"{name} must be a list of at most {rates.MAX_PREFIXES} entries")
+    table: dict[str, int] = {}
+    for i, item in enumerate(value):
+        prefix, price = RATE_PREFIX.parse(item if isinstance(item, dict) else {},
+                                          path=f"{name}[{i}].")
+        if prefix in table:
+            raise invalid(f"{name}[{i}].prefix", f"prefix {prefix} is listed twice")
+        table[prefix] = price
+    return table
+
+
+# Shared by `PUT /tenants/{id}/rates` and the admin rate editor page.
+RATE_PLAN = Body("RatePlan", (
+    Field("default_per_minute", amount(allow_zero=True, example="0.02"), required=True,
+          into="default_per_minute_micros"),
+    Field("billing_increment", INCREMENT, default="60/60", into="increment"),
+    Field("connect_fee", amount(allow_zero=True, example="0.01"), default="0",
+          into="connect_fee_micros"),
+    Field("prefixes", Kind({"type": "array", "maxItems": rates.MAX_PREFIXES,
+                            "items": RATE_PREFIX.schema()}, _rate_table), default=[]),
+), build=rates.Rates)
