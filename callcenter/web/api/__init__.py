@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from callcenter.domain.errors import Unauthorized
-from callcenter.extensions import csrf, db
+from callcenter.extensions import csrf
 from callcenter.services import auth as auth_service
-from callcenter.web.common.context import now
+from callcenter.web.common.context import now, session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry one
@@ -25,11 +25,11 @@ def authenticate() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send Authorization: Bearer <token>")
-    user = auth_service.user_for_token(db.session, token.strip(), now=now())
+    user = auth_service.user_for_token(session(), token.strip(), now=now())
     if user is None:
         raise Unauthorized("the token is invalid or revoked")
-    if db.session.dirty:
-        db.session.commit()  # last_used_at, at most every few minutes: reads must keep it
+    if session().dirty:
+        session().commit()  # last_used_at, at most every few minutes: reads must keep it
     g.api_user = user
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from callcenter.extensions import db
 from callcenter.services import call_log, rates
 from callcenter.services import calls as call_service
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import CALL_REQUEST
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, compliance_policy, now
+from callcenter.web.common.context import actor, commit, compliance_policy, now, session
 from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.kinds import RATE_PLAN
 from callcenter.web.common.params import next_cursor, page_args
@@ -33,7 +32,7 @@ def authorize_call():
     """
     wanted = read(CALL_REQUEST)
     decision = call_service.authorize_for(
-        db.session, actor(), seat_identity=wanted.seat_identity, to=wanted.to, now=now(),
+        session(), actor(), seat_identity=wanted.seat_identity, to=wanted.to, now=now(),
         max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy())
     commit()
     return jsonify({"allowed": decision.allowed,
@@ -63,14 +62,14 @@ def list_calls(tenant_id: int):
         200: {description: "{items, next_cursor} or text/csv"}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id)
+    tenant = tenant_for(session(), who, tenant_id)
     filters = call_log.parse_filter(request.args)
     if request.args.get("format") == "csv":
-        rows = call_log.iter_all(db.session, who, tenant.id, filters)
+        rows = call_log.iter_all(session(), who, tenant.id, filters)
         return csv_response(call_log.CSV_HEADER, (call_log.csv_row(c) for c in rows),
                             f"calls-{tenant.account_code}.csv")
     before, limit = page_args()
-    rows = call_log.calls(db.session, who, tenant.id, filters, before_id=before,
+    rows = call_log.calls(session(), who, tenant.id, filters, before_id=before,
                           limit=limit + 1)
     return jsonify({"items": [serialize.call(c, tenant.currency) for c in rows[:limit]],
                     "next_cursor": next_cursor(rows, limit)})
@@ -89,7 +88,7 @@ def put_rates(tenant_id: int):
         200: {description: the new plan}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    plan = rates.set_rates(db.session, who, tenant, read(RATE_PLAN), now=now())
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
+    plan = rates.set_rates(session(), who, tenant, read(RATE_PLAN), now=now())
     commit()
     return jsonify(serialize.rate_plan(plan))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from callcenter.extensions import db
 from callcenter.services import compliance, consents, scripts
 from callcenter.services import number_lists as lists
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import COMPLIANCE_CHECK, CONSENTS, NEW_SCRIPT, SCRIPT_REVIEW
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, compliance_policy, now
+from callcenter.web.common.context import actor, commit, compliance_policy, now, session
 from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.params import list_window, offset_page
 
@@ -30,10 +29,10 @@ def compliance_check(tenant_id: int):
       responses:
         200: {description: "{allowed, reasons, callee_timezones}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
+    tenant = tenant_for(session(), actor(), tenant_id, roles=LIST_ROLES)
     wanted = read(COMPLIANCE_CHECK)
     at = wanted.at or now()
-    decision = compliance.check(db.session, tenant, wanted.to, at, compliance_policy())
+    decision = compliance.check(session(), tenant, wanted.to, at, compliance_policy())
     return jsonify({"allowed": decision.allowed, "reasons": decision.reasons,
                     "callee_timezones": list(decision.callee_timezones), "at": at.isoformat()})
 
@@ -53,9 +52,9 @@ def add_consents(tenant_id: int):
         200: {description: "{valid, duplicate, invalid, rows}"}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
+    tenant = tenant_for(session(), who, tenant_id, roles=LIST_ROLES)
     batch = read(CONSENTS)
-    consents.grant(db.session, who, tenant, batch.rows, source=batch.source,
+    consents.grant(session(), who, tenant, batch.rows, source=batch.source,
                    evidence=batch.evidence, now=now())
     commit()
     return jsonify(lists.summary(batch.rows))
@@ -75,9 +74,9 @@ def list_consents(tenant_id: int):
       responses:
         200: {description: "{items, next_offset}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
+    tenant = tenant_for(session(), actor(), tenant_id, roles=LIST_ROLES)
     offset, limit = list_window()
-    rows = consents.search(db.session, tenant.id, q=request.args.get("q"), offset=offset,
+    rows = consents.search(session(), tenant.id, q=request.args.get("q"), offset=offset,
                            limit=limit + 1)
     return jsonify(offset_page(rows, offset, limit, serialize.consent))
 
@@ -96,8 +95,8 @@ def revoke_consent(tenant_id: int, number: str):
         404: {description: no consent on record}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
-    consent = consents.revoke(db.session, who, tenant, number, now=now())
+    tenant = tenant_for(session(), who, tenant_id, roles=LIST_ROLES)
+    consent = consents.revoke(session(), who, tenant, number, now=now())
     commit()
     return jsonify(serialize.consent(consent))
 
@@ -115,9 +114,9 @@ def submit_script(tenant_id: int):
         201: {description: "{id, status, hits: [{term, category, start, end}]}"}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
+    tenant = tenant_for(session(), who, tenant_id, roles=LIST_ROLES)
     draft = read(NEW_SCRIPT)
-    script = scripts.submit(db.session, who, tenant, draft.title, draft.text, now=now())
+    script = scripts.submit(session(), who, tenant, draft.title, draft.text, now=now())
     commit()
     return jsonify(serialize.script(script)), 201
 
@@ -133,9 +132,9 @@ def list_scripts(tenant_id: int):
       responses:
         200: {description: "{items}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
+    tenant = tenant_for(session(), actor(), tenant_id, roles=LIST_ROLES)
     return jsonify({"items": [serialize.script(s)
-                              for s in scripts.for_tenant(db.session, tenant.id)]})
+                              for s in scripts.for_tenant(session(), tenant.id)]})
 
 
 @bp.post("/scripts/<int:script_id>/review")
@@ -152,7 +151,7 @@ def review_script(script_id: int):
         409: {description: not waiting for review}
     """
     review = read(SCRIPT_REVIEW)
-    script = scripts.review(db.session, actor(), script_id, review.decision, review.note,
+    script = scripts.review(session(), actor(), script_id, review.decision, review.note,
                             now=now())
     commit()
     return jsonify(serialize.script(script))

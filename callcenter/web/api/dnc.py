@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from callcenter.extensions import db
 from callcenter.services import dnc
 from callcenter.services import number_lists as lists
 from callcenter.services.access import require_admin, tenant_for
@@ -12,7 +11,7 @@ from callcenter.web.api import bp
 from callcenter.web.api.compliance import LIST_ROLES
 from callcenter.web.api.inputs import DNC_NUMBERS
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, now
+from callcenter.web.common.context import actor, commit, now, session
 from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.params import list_window, offset_page
 
@@ -30,9 +29,9 @@ def add_tenant_dnc(tenant_id: int):
         200: {description: "{valid, duplicate, invalid, rows}"}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
+    tenant = tenant_for(session(), who, tenant_id, roles=LIST_ROLES)
     batch = read(DNC_NUMBERS)
-    dnc.add(db.session, who, tenant.id, batch.rows, reason=batch.reason, now=now())
+    dnc.add(session(), who, tenant.id, batch.rows, reason=batch.reason, now=now())
     commit()
     return jsonify(lists.summary(batch.rows))
 
@@ -51,9 +50,9 @@ def list_tenant_dnc(tenant_id: int):
       responses:
         200: {description: "{items, next_offset}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
+    tenant = tenant_for(session(), actor(), tenant_id, roles=LIST_ROLES)
     offset, limit = list_window()
-    rows = dnc.search(db.session, tenant.id, q=request.args.get("q"), offset=offset,
+    rows = dnc.search(session(), tenant.id, q=request.args.get("q"), offset=offset,
                       limit=limit + 1)
     return jsonify(offset_page(rows, offset, limit, serialize.dnc_entry))
 
@@ -71,8 +70,8 @@ def remove_tenant_dnc(tenant_id: int, number: str):
         204: {description: removed}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=LIST_ROLES)
-    dnc.remove(db.session, who, tenant.id, number)
+    tenant = tenant_for(session(), who, tenant_id, roles=LIST_ROLES)
+    dnc.remove(session(), who, tenant.id, number)
     commit()
     return "", 204
 
@@ -90,7 +89,7 @@ def add_platform_dnc():
     who = actor()
     require_admin(who)
     batch = read(DNC_NUMBERS)
-    dnc.add(db.session, who, None, batch.rows, reason=batch.reason, now=now())
+    dnc.add(session(), who, None, batch.rows, reason=batch.reason, now=now())
     commit()
     return jsonify(lists.summary(batch.rows))
 
@@ -110,7 +109,7 @@ def list_platform_dnc():
     """
     require_admin(actor())
     offset, limit = list_window()
-    rows = dnc.search(db.session, None, q=request.args.get("q"), offset=offset,
+    rows = dnc.search(session(), None, q=request.args.get("q"), offset=offset,
                       limit=limit + 1)
     return jsonify(offset_page(rows, offset, limit, serialize.dnc_entry))
 
@@ -126,6 +125,6 @@ def remove_platform_dnc(number: str):
       responses:
         204: {description: removed}
     """
-    dnc.remove(db.session, actor(), None, number)
+    dnc.remove(session(), actor(), None, number)
     commit()
     return "", 204

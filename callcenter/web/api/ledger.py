@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from callcenter.extensions import db
 from callcenter.services import ledger as ledger_service
 from callcenter.services import topups
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import BANK_TRANSFER
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, now
+from callcenter.web.common.context import actor, commit, now, session
 from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.params import next_cursor, page_args
 
@@ -31,9 +30,9 @@ def create_topup(tenant_id: int):
         409: {description: reference already used with another amount}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
     transfer = read(BANK_TRANSFER)
-    posting = topups.record_bank_transfer(db.session, who, tenant, transfer.amount,
+    posting = topups.record_bank_transfer(session(), who, tenant, transfer.amount,
                                           transfer.reference, now=now())
     commit()
     body = {"entry": serialize.ledger_entry(posting.entry, tenant.currency),
@@ -54,8 +53,8 @@ def list_ledger(tenant_id: int):
       responses:
         200: {description: "{items, next_cursor}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin", "owner"))
+    tenant = tenant_for(session(), actor(), tenant_id, roles=("admin", "owner"))
     before, limit = page_args()
-    rows = ledger_service.entries(db.session, tenant.id, before_id=before, limit=limit + 1)
+    rows = ledger_service.entries(session(), tenant.id, before_id=before, limit=limit + 1)
     return jsonify({"items": [serialize.ledger_entry(e, tenant.currency) for e in rows[:limit]],
                     "next_cursor": next_cursor(rows, limit)})

@@ -6,13 +6,12 @@ import uuid
 
 from flask import jsonify
 
-from callcenter.extensions import db
 from callcenter.services import payments
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import CARD_TOPUP
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, idempotency_key, now
+from callcenter.web.common.context import actor, commit, idempotency_key, now, session
 from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.providers import limits, require_gateway
 
@@ -41,10 +40,10 @@ def create_payment_intent(tenant_id: int):
         503: {description: card payments are not configured}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("owner",))
+    tenant = tenant_for(session(), who, tenant_id, roles=("owner",))
     found = require_gateway()
     amount = read(CARD_TOPUP).amount
-    payment, intent = payments.create_intent(db.session, found, who, tenant, amount,
+    payment, intent = payments.create_intent(session(), found, who, tenant, amount,
                                              limits=limits(), request_key=request_key(),
                                              now=now())
     commit()
@@ -63,6 +62,6 @@ def list_payments(tenant_id: int):
       responses:
         200: {description: "{items: [payment]}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin", "owner"))
+    tenant = tenant_for(session(), actor(), tenant_id, roles=("admin", "owner"))
     return jsonify({"items": [serialize.payment(p)
-                              for p in payments.list_payments(db.session, tenant.id)]})
+                              for p in payments.list_payments(session(), tenant.id)]})

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from callcenter.extensions import db
 from callcenter.services import billing, billing_job
 from callcenter.services import seats as seat_service
 from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import BILLING_RUN, SEAT_REQUEST
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, idempotency_key, now, uow
+from callcenter.web.common.context import actor, commit, idempotency_key, now, session, uow
 from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.providers import gateway
 
@@ -32,9 +31,9 @@ def provision_seats(tenant_id: int):
         409: {description: the tenant is not active}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
     wanted = read(SEAT_REQUEST)
-    seats = seat_service.provision(db.session, who, tenant, now=now(), count=wanted.count,
+    seats = seat_service.provision(session(), who, tenant, now=now(), count=wanted.count,
                                    label=wanted.label, request_key=idempotency_key())
     commit()
     return jsonify({"items": [serialize.seat(s) for s in seats],
@@ -52,10 +51,10 @@ def list_seats(tenant_id: int):
       responses:
         200: {description: "{items: [seat], billing}"}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id)
-    rows = seat_service.list_seats(db.session, tenant.id)
+    tenant = tenant_for(session(), actor(), tenant_id)
+    rows = seat_service.list_seats(session(), tenant.id)
     return jsonify({"items": [serialize.seat(s) for s in rows],
-                    "billing": serialize.billing(billing.summary(db.session, tenant),
+                    "billing": serialize.billing(billing.summary(session(), tenant),
                                                  tenant.currency)})
 
 
@@ -73,8 +72,8 @@ def release_seat(tenant_id: int, seat_id: int):
         404: {description: no such seat for this tenant}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    seat = seat_service.release(db.session, who, tenant, seat_id, now=now())
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
+    seat = seat_service.release(session(), who, tenant, seat_id, now=now())
     commit()
     return jsonify(serialize.seat(seat))
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from callcenter.extensions import db
 from callcenter.services import erasure
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, now
+from callcenter.web.common.context import actor, commit, now, session
 from callcenter.web.common.responses import export_response
 
 
 def erase_tenant(tenant_id: int):
     """Erase a terminated tenant's customer data (admin); returns the record."""
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    record = erasure.erase(db.session, who, tenant.id, secret=current_app.config["SECRET_KEY"],
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
+    record = erasure.erase(session(), who, tenant.id, secret=current_app.config["SECRET_KEY"],
                            now=now())
     commit()
     return record

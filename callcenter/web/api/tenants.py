@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from callcenter.extensions import db
 from callcenter.services import tenants as tenant_service
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import NEW_TENANT, REASON, TENANT_SETTINGS
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, now
+from callcenter.web.common.context import actor, commit, now, session
 from callcenter.web.common.inputs import accepts, read
 
 
@@ -28,7 +27,7 @@ def create_tenant():
         409: {description: owner email already used}
     """
     new = read(NEW_TENANT)
-    tenant = tenant_service.create_tenant(db.session, actor(), new, now=now())
+    tenant = tenant_service.create_tenant(session(), actor(), new, now=now())
     commit()
     return jsonify(serialize.tenant(tenant)), 201
 
@@ -45,9 +44,9 @@ def list_tenants():
       responses:
         200: {description: "{items: [tenant]}"}
     """
-    items = tenant_service.list_tenants(db.session, actor(), q=request.args.get("q"),
+    items = tenant_service.list_tenants(session(), actor(), q=request.args.get("q"),
                                         status=request.args.get("status"))
-    facts = tenant_service.facts_for(db.session, [t.id for t in items])
+    facts = tenant_service.facts_for(session(), [t.id for t in items])
     return jsonify({"items": [serialize.tenant(t, facts[t.id]) for t in items]})
 
 
@@ -63,7 +62,7 @@ def get_tenant(tenant_id: int):
         200: {description: the tenant}
         404: {description: not found (or another tenant's)}
     """
-    return jsonify(serialize.tenant(tenant_for(db.session, actor(), tenant_id)))
+    return jsonify(serialize.tenant(tenant_for(session(), actor(), tenant_id)))
 
 
 @bp.patch("/tenants/<int:tenant_id>")
@@ -79,8 +78,8 @@ def patch_tenant(tenant_id: int):
         200: {description: the tenant}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    tenant_service.update_settings(db.session, who, tenant, read(TENANT_SETTINGS), now=now())
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
+    tenant_service.update_settings(session(), who, tenant, read(TENANT_SETTINGS), now=now())
     commit()
     return jsonify(serialize.tenant(tenant))
 
@@ -99,8 +98,8 @@ def suspend_tenant(tenant_id: int):
         409: {description: not in a state that can be suspended}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    tenant_service.suspend(db.session, who, tenant, read(REASON).reason, now=now())
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
+    tenant_service.suspend(session(), who, tenant, read(REASON).reason, now=now())
     commit()
     return jsonify(serialize.tenant(tenant))
 
@@ -119,7 +118,7 @@ def resume_tenant(tenant_id: int):
         409: {description: not suspended}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    tenant_service.resume(db.session, who, tenant, read(REASON).reason, now=now())
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
+    tenant_service.resume(session(), who, tenant, read(REASON).reason, now=now())
     commit()
     return jsonify(serialize.tenant(tenant))

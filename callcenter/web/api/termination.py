@@ -5,25 +5,24 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from callcenter.domain.errors import Conflict, NotFound
-from callcenter.extensions import db
 from callcenter.models import Tenant
 from callcenter.services import settlement, termination
 from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import LINE_CLOSURE, TERMINATION, TERMINATION_REQUEST
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, now, uow
+from callcenter.web.common.context import actor, commit, now, session, uow
 from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.providers import gateway, require_gateway, twilio_lookup
 
 
 def settlement_json(tenant: Tenant) -> dict:
     """The tenant's termination with every line, or NotFound."""
-    term = termination.for_tenant(db.session, tenant.id)
+    term = termination.for_tenant(session(), tenant.id)
     if term is None:
         raise NotFound("this tenant has no termination")
-    rows = termination.lines(db.session, term.id)
-    return serialize.termination(term, rows, termination.intent_ids(db.session, rows))
+    rows = termination.lines(session(), term.id)
+    return serialize.termination(term, rows, termination.intent_ids(session(), rows))
 
 
 @bp.post("/tenants/<int:tenant_id>/termination")
@@ -41,7 +40,7 @@ def terminate_tenant(tenant_id: int):
         409: {description: "open holds, listed in error.details.open_holds; calls stopped"}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
     order = read(TERMINATION)
     outcome = termination.terminate_tenant(
         uow(), who, tenant.id, order.reason, now=now(), gateway=gateway(),
@@ -66,7 +65,7 @@ def get_termination(tenant_id: int):
         200: {description: the termination}
         404: {description: none requested or made}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin", "owner"))
+    tenant = tenant_for(session(), actor(), tenant_id, roles=("admin", "owner"))
     return jsonify(settlement_json(tenant))
 
 
@@ -82,8 +81,8 @@ def preview_termination(tenant_id: int):
       responses:
         200: {description: the planned lines and any open holds}
     """
-    tenant = tenant_for(db.session, actor(), tenant_id, roles=("admin",))
-    plan = settlement.plan(db.session, tenant, request.args.get("reason"), now=now())
+    tenant = tenant_for(session(), actor(), tenant_id, roles=("admin",))
+    plan = settlement.plan(session(), tenant, request.args.get("reason"), now=now())
     return jsonify(serialize.settlement_plan(plan))
 
 
@@ -100,8 +99,8 @@ def request_termination(tenant_id: int):
         201: {description: the requested termination}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("owner",))
-    termination.request(db.session, who, tenant, read(TERMINATION_REQUEST).note, now=now())
+    tenant = tenant_for(session(), who, tenant_id, roles=("owner",))
+    termination.request(session(), who, tenant, read(TERMINATION_REQUEST).note, now=now())
     commit()
     return jsonify(settlement_json(tenant)), 201
 
@@ -121,9 +120,9 @@ def retry_refund(tenant_id: int, line_id: int):
         503: {description: card payments are not configured}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
-    line = termination.line_of(db.session, tenant.id, line_id)
-    termination.retry_refund(db.session, who, require_gateway(), line, now=now())
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
+    line = termination.line_of(session(), tenant.id, line_id)
+    termination.retry_refund(session(), who, require_gateway(), line, now=now())
     commit()
     return jsonify(settlement_json(tenant))
 
@@ -142,10 +141,10 @@ def close_line(tenant_id: int, line_id: int):
         200: {description: the settlement}
     """
     who = actor()
-    tenant = tenant_for(db.session, who, tenant_id, roles=("admin",))
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
     closure = read(LINE_CLOSURE)
-    line = termination.line_of(db.session, tenant.id, line_id)
-    termination.close_line(db.session, who, line, closure.status, closure.reference,
+    line = termination.line_of(session(), tenant.id, line_id)
+    termination.close_line(session(), who, line, closure.status, closure.reference,
                            now=now())
     commit()
     return jsonify(settlement_json(tenant))

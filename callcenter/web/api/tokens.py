@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import current_app, g, jsonify
 
 from callcenter.domain.errors import Unauthorized
-from callcenter.extensions import db
 from callcenter.services import auth as auth_service
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import TOKEN_REQUEST
-from callcenter.web.common.context import client_ip, commit, now
+from callcenter.web.common.context import client_ip, commit, now, session
 from callcenter.web.common.inputs import accepts, read
 
 
@@ -29,14 +28,14 @@ def create_token():
     credentials = read(TOKEN_REQUEST)
     cfg = current_app.config
     user = auth_service.authenticate(
-        db.session, credentials.email, credentials.password, ip=client_ip(), now=now(),
+        session(), credentials.email, credentials.password, ip=client_ip(), now=now(),
         max_per_email=cfg["LOGIN_MAX_FAILURES_PER_EMAIL"],
         max_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"], window_seconds=cfg["LOGIN_WINDOW_SECONDS"],
     )
     if user is None:
         commit()  # the failed attempt must count
         raise Unauthorized("wrong email or password")
-    token = auth_service.issue_token(db.session, user, now=now(), name=credentials.name)
+    token = auth_service.issue_token(session(), user, now=now(), name=credentials.name)
     commit()
     return jsonify({"token": token, "role": user.role, "tenant_id": user.tenant_id}), 201
 
@@ -53,6 +52,6 @@ def revoke_token(token_id: int):
         204: {description: revoked}
         404: {description: not one of your tokens}
     """
-    auth_service.revoke_token(db.session, g.api_user, token_id, now=now())
+    auth_service.revoke_token(session(), g.api_user, token_id, now=now())
     commit()
     return "", 204

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from flask import abort, current_app, flash, g, request
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
 
 from callcenter.domain.calling_hours import PLATFORM_CAP, parse_schedule
 from callcenter.domain.clock import system_clock
@@ -39,6 +40,11 @@ def uow() -> UnitOfWork:
     if found is None:
         found = g.uow = UnitOfWork(db.session)
     return found
+
+
+def session() -> Session:
+    """The request's session, for the services a view calls (views run no SQL)."""
+    return uow().session
 
 
 def commit() -> None:

@@ -8,9 +8,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from callcenter.domain.errors import RateLimited
-from callcenter.extensions import db
 from callcenter.services import auth as auth_service
-from callcenter.web.common.context import client_ip, commit, now
+from callcenter.web.common.context import client_ip, commit, now, session
 from callcenter.web.common.security import SessionUser
 
 bp = Blueprint("auth", __name__)
@@ -39,7 +38,7 @@ def login():
         cfg = current_app.config
         try:
             user = auth_service.authenticate(
-                db.session, request.form.get("email", ""), request.form.get("password", ""),
+                session(), request.form.get("email", ""), request.form.get("password", ""),
                 ip=client_ip(), now=now(), max_per_email=cfg["LOGIN_MAX_FAILURES_PER_EMAIL"],
                 max_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"],
                 window_seconds=cfg["LOGIN_WINDOW_SECONDS"])
@@ -60,7 +59,7 @@ def login():
 def logout():
     """Sign out (POST, so a link on another site cannot do it), everywhere: a copy of the
     cookie saved before no longer opens a session."""
-    auth_service.end_sessions(db.session, current_user.id)
+    auth_service.end_sessions(session(), current_user.id)
     commit()
     logout_user()
     return redirect(url_for("auth.login"))

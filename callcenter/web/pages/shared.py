@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import flash, render_template, request
 
 from callcenter.domain.errors import InvalidInput
-from callcenter.extensions import db
 from callcenter.models import CALL_STATUSES, Tenant
 from callcenter.services import call_log, dnc
 from callcenter.services import number_lists as lists
 from callcenter.services import seats as seat_service
-from callcenter.web.common.context import actor, now
+from callcenter.web.common.context import actor, now, session
 from callcenter.web.common.responses import csv_response
 
 PAGE = 100
@@ -25,25 +24,25 @@ def call_log_page(tenant: Tenant, template: str, **extra):
         flash(exc.message, "error")
         filters = call_log.CallFilter()
     if request.args.get("format") == "csv":
-        rows = call_log.iter_all(db.session, who, tenant.id, filters)
+        rows = call_log.iter_all(session(), who, tenant.id, filters)
         return csv_response(call_log.CSV_HEADER, (call_log.csv_row(c) for c in rows),
                             f"calls-{tenant.account_code}.csv")
     before = request.args.get("before", type=int)
-    rows = call_log.calls(db.session, who, tenant.id, filters, before_id=before,
+    rows = call_log.calls(session(), who, tenant.id, filters, before_id=before,
                           limit=PAGE + 1)
     return render_template(template, tenant=tenant, calls=rows[:PAGE],
                            more=rows[PAGE - 1].id if len(rows) > PAGE else None,
                            filters=filters, statuses=CALL_STATUSES,
-                           seats=seat_service.list_seats(db.session, tenant.id), **extra)
+                           seats=seat_service.list_seats(session(), tenant.id), **extra)
 
 
 def change_dnc(tenant_id: int | None) -> str:
     """Add or remove the form's number on a do-not-call list (None: the platform's)."""
     number = request.form.get("number", "")
     if request.form.get("action") == "remove":
-        dnc.remove(db.session, actor(), tenant_id, number)
+        dnc.remove(session(), actor(), tenant_id, number)
         return "Removed from the do-not-call list."
-    row = dnc.add(db.session, actor(), tenant_id, lists.rows_from_numbers([number]),
+    row = dnc.add(session(), actor(), tenant_id, lists.rows_from_numbers([number]),
                   reason=request.form.get("reason") or None, now=now())[0]
     if row.status != "valid":
         raise InvalidInput(f"Not added: {row.reason}.")

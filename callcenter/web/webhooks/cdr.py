@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, request
 
 from callcenter.integrations import cdr
 from callcenter.services import call_events
-from callcenter.web.common.context import commit, now, uow
+from callcenter.web.common.context import commit, now, session
 from callcenter.web.webhooks import bp
 
 
@@ -21,6 +21,6 @@ def cdr_webhook():
         cdr.verify(secret, request.headers.get(cdr.HEADER), body, now=now().timestamp())
     except cdr.SignatureError as exc:
         abort(403, str(exc))
-    call_events.cdr(uow().session, cdr.parse(body), now=now())
+    call_events.cdr(session(), cdr.parse(body), now=now())
     commit()
     return Response(status=204)

@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, request
 
 from callcenter.integrations import twilio_voice
 from callcenter.services import call_events, calls
-from callcenter.web.common.context import commit, compliance_policy, now, uow
+from callcenter.web.common.context import commit, compliance_policy, now, session
 from callcenter.web.webhooks import bp, public_url
 
 
@@ -33,7 +33,7 @@ def twilio_voice_webhook():
     if placed.seat_identity is None or not placed.call_sid:
         return _twiml(twilio_voice.reject_twiml())
     decision = calls.authorize(
-        uow().session, seat_identity=placed.seat_identity, to=placed.to, now=now(),
+        session(), seat_identity=placed.seat_identity, to=placed.to, now=now(),
         provider="twilio", provider_call_id=placed.call_sid,
         max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy())
     commit()
@@ -49,6 +49,6 @@ def twilio_voice_webhook():
 def twilio_status_webhook():
     """The dialed leg ended: rate `CallDuration` and settle the hold, exactly once."""
     report = twilio_voice.parse_status(_verified())
-    call_events.twilio_status(uow().session, report, now=now())
+    call_events.twilio_status(session(), report, now=now())
     commit()
     return Response(status=204)

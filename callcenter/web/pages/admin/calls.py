@@ -5,10 +5,16 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from callcenter.domain.errors import InvalidInput
-from callcenter.extensions import db
 from callcenter.services import inbox, rates, reconcile
 from callcenter.services.tenants import current_rate_plan
-from callcenter.web.common.context import acting_tenant, actor, admin_required, form_action, now
+from callcenter.web.common.context import (
+    acting_tenant,
+    actor,
+    admin_required,
+    form_action,
+    now,
+    session,
+)
 from callcenter.web.common.kinds import RATE_PLAN
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import call_log_page
@@ -26,21 +32,21 @@ def calls(tenant_id: int):
 def open_calls():
     """Calls still holding funds past their end, and provider events nobody claimed."""
     return render_template("admin/open_calls.html",
-                           stale=reconcile.stale_calls(db.session, now()),
-                           unknown=inbox.unclaimed(db.session))
+                           stale=reconcile.stale_calls(session(), now()),
+                           unknown=inbox.unclaimed(session()))
 
 
 @bp.post("/calls/<int:call_id>/resolve")
 @admin_required
 def resolve_call(call_id: int):
     """Settle an unreported call with the duration an admin decided (0 releases it)."""
-    call = reconcile.call_by_id(db.session, call_id)
+    call = reconcile.call_by_id(session(), call_id)
     raw = request.form.get("duration", "")
 
     def settle() -> None:
         if not raw.isdigit():
             raise InvalidInput("duration must be a whole number of seconds")
-        reconcile.resolve(db.session, actor(), call, int(raw), now=now())
+        reconcile.resolve(session(), actor(), call, int(raw), now=now())
 
     if form_action(settle)[0]:
         flash(f"Call {call_id} settled.", "success")
@@ -59,10 +65,10 @@ def edit_rates(tenant_id: int):
                 "connect_fee": request.form.get("connect_fee", "") or "0",
                 "prefixes": [{"prefix": p[0], "per_minute": p[1] if len(p) > 1 else None}
                              for p in lines]}
-        ok, plan = form_action(lambda: rates.set_rates(db.session, actor(), tenant,
+        ok, plan = form_action(lambda: rates.set_rates(session(), actor(), tenant,
                                                         RATE_PLAN.parse(data), now=now()))
         if ok:
             flash(f"Rate plan version {plan.version} is in force for new calls.", "success")
             return redirect(url_for("admin.edit_rates", tenant_id=tenant_id))
     return render_template("admin/rates.html", tenant=tenant,
-                           plan=current_rate_plan(db.session, tenant.id))
+                           plan=current_rate_plan(session(), tenant.id))

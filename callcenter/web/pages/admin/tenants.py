@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import parse_amount
-from callcenter.extensions import db
 from callcenter.models import TENANT_STATUSES
 from callcenter.services import audit, billing, topups
 from callcenter.services import ledger as ledger_service
@@ -21,6 +20,7 @@ from callcenter.web.common.context import (
     commit,
     form_action,
     now,
+    session,
 )
 from callcenter.web.pages.admin import bp
 
@@ -31,7 +31,7 @@ def tenants():
     """All tenants, searchable by name, account code or owner email."""
     q = request.args.get("q", "").strip()
     status = request.args.get("status") or None
-    rows = tenant_service.list_tenants(db.session, actor(), q=q or None, status=status)
+    rows = tenant_service.list_tenants(session(), actor(), q=q or None, status=status)
     return render_template("admin/tenants.html", tenants=rows, q=q, status=status,
                            statuses=TENANT_STATUSES)
 
@@ -43,11 +43,11 @@ def tenant(tenant_id: int):
     t = acting_tenant(tenant_id)
     return render_template(
         "admin/tenant.html", tenant=t,
-        entries=ledger_service.entries(db.session, t.id, limit=50),
-        audit_rows=audit.for_tenant(db.session, t.id, limit=20),
-        plan=tenant_service.current_rate_plan(db.session, t.id),
-        seats=seat_service.list_seats(db.session, t.id),
-        billing=billing.summary(db.session, t),
+        entries=ledger_service.entries(session(), t.id, limit=50),
+        audit_rows=audit.for_tenant(session(), t.id, limit=20),
+        plan=tenant_service.current_rate_plan(session(), t.id),
+        seats=seat_service.list_seats(session(), t.id),
+        billing=billing.summary(session(), t),
         request_key=uuid.uuid4().hex,  # a double-submitted form provisions once
     )
 
@@ -62,7 +62,7 @@ def topup(tenant_id: int):
     """Record a bank transfer from the form."""
     t = acting_tenant(tenant_id)
     ok, posting = form_action(lambda: topups.record_bank_transfer(
-        db.session, actor(), t, parse_amount(request.form.get("amount", "")),
+        session(), actor(), t, parse_amount(request.form.get("amount", "")),
         request.form.get("reference"), now=now(), memo=request.form.get("memo") or None))
     if ok:
         flash("Top-up recorded." if posting.created else "That transfer was already recorded.",
@@ -79,7 +79,7 @@ def change_status(tenant_id: int):
         request.form.get("action", ""))
     if action is None:
         abort(400)
-    ok, _ = form_action(lambda: action(db.session, actor(), t, request.form.get("reason", ""),
+    ok, _ = form_action(lambda: action(session(), actor(), t, request.form.get("reason", ""),
                                        now=now()))
     if ok:
         flash(f"The tenant is now {t.status.replace('_', ' ')}.", "success")
@@ -98,7 +98,7 @@ def provision_seats(tenant_id: int):
         if not label and count and not count.isdigit():
             raise InvalidInput("count must be a whole number", details={"field": "count"})
         return seat_service.provision(
-            db.session, actor(), t, now=now(), label=label or None,
+            session(), actor(), t, now=now(), label=label or None,
             count=None if label or not count else int(count),
             request_key=request.form.get("request_key") or None)
 
@@ -113,7 +113,7 @@ def provision_seats(tenant_id: int):
 def release_seat(tenant_id: int, seat_id: int):
     """Release a seat; it stops working at once."""
     t = acting_tenant(tenant_id)
-    seat = seat_service.release(db.session, actor(), t, seat_id, now=now())
+    seat = seat_service.release(session(), actor(), t, seat_id, now=now())
     commit()
     flash(f"{seat.label} released.", "success")
     return _back(tenant_id)

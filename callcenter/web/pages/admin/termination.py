@@ -7,7 +7,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from callcenter.domain import lifecycle
 from callcenter.domain.errors import DomainError
-from callcenter.extensions import db
 from callcenter.models.payment import TERMINATION_REASONS
 from callcenter.services import erasure, settlement
 from callcenter.services import termination as termination_service
@@ -18,6 +17,7 @@ from callcenter.web.common.context import (
     form_action,
     now,
     rollback,
+    session,
     uow,
 )
 from callcenter.web.common.pdf import pdf_response
@@ -30,7 +30,7 @@ from callcenter.web.pages.admin import bp
 @admin_required
 def terminations():
     """Requested, stopping and settled terminations with their outstanding lines."""
-    found = termination_service.overview(db.session)
+    found = termination_service.overview(session())
     return render_template("admin/terminations.html", rows=found.rows,
                            counts=found.outstanding, tenants=found.tenants)
 
@@ -54,18 +54,18 @@ def _back(tenant_id: int):
 def termination(tenant_id: int):
     """Preview the settlement for a reason, confirm it; or the settled lines."""
     t = acting_tenant(tenant_id)
-    term = termination_service.for_tenant(db.session, t.id)
+    term = termination_service.for_tenant(session(), t.id)
     reason = request.args.get("reason") or (term.reason if term else "tenant_request")
     plan = None
     if t.status != lifecycle.PURGED and (term is None or term.status != "settled"):
         try:
-            plan = settlement.plan(db.session, t, reason, now=now())
+            plan = settlement.plan(session(), t, reason, now=now())
         except DomainError as exc:
             flash(exc.message, "error")
     return render_template(
         "admin/termination.html", tenant=t, termination=term, plan=plan, reason=reason,
-        reasons=TERMINATION_REASONS, erasure=erasure.record_for(db.session, t.id),
-        lines=termination_service.lines(db.session, term.id) if term else [],
+        reasons=TERMINATION_REASONS, erasure=erasure.record_for(session(), t.id),
+        lines=termination_service.lines(session(), term.id) if term else [],
         card_refunds_enabled=gateway() is not None)
 
 
@@ -86,7 +86,7 @@ def confirm_termination(tenant_id: int):
         flash(f"New calls are stopped. {len(outcome.blocked_by)} open hold(s) must be settled "
               "before the settlement (or confirm with 'settle stale holds').", "error")
         return _back(tenant_id)
-    failed = termination_service.failed_refunds(db.session, t.id)
+    failed = termination_service.failed_refunds(session(), t.id)
     flash("Terminated and settled." + (f" {len(failed)} card refund(s) failed: retry them "
                                        "below." if failed else ""),
           "error" if failed else "success")
@@ -99,8 +99,8 @@ def retry_refund(tenant_id: int, line_id: int):
     """Send a card refund again with its own idempotency key."""
     t = acting_tenant(tenant_id)
     ok, line = form_action(lambda: termination_service.retry_refund(
-        db.session, actor(), require_gateway(),
-        termination_service.line_of(db.session, t.id, line_id), now=now()))
+        session(), actor(), require_gateway(),
+        termination_service.line_of(session(), t.id, line_id), now=now()))
     if ok:
         flash(f"Refund {line.status}.", "success" if line.status != "failed" else "error")
     return _back(tenant_id)
@@ -112,7 +112,7 @@ def close_line(tenant_id: int, line_id: int):
     """Record a bank refund as paid, or a receivable as paid or waived."""
     t = acting_tenant(tenant_id)
     ok, _ = form_action(lambda: termination_service.close_line(
-        db.session, actor(), termination_service.line_of(db.session, t.id, line_id),
+        session(), actor(), termination_service.line_of(session(), t.id, line_id),
         request.form.get("status"), request.form.get("reference"), now=now()))
     if ok:
         flash("Line updated.", "success")
@@ -132,7 +132,7 @@ def erase(tenant_id: int):
     """Erase the terminated tenant's customer data now."""
     t = acting_tenant(tenant_id)
     ok, _ = form_action(lambda: erasure.erase(
-        db.session, actor(), t.id, secret=current_app.config["SECRET_KEY"], now=now()))
+        session(), actor(), t.id, secret=current_app.config["SECRET_KEY"], now=now()))
     if ok:
         flash("Customer data erased. The ledger, payments and settlement remain.", "success")
     return _back(tenant_id)
@@ -143,8 +143,8 @@ def erase(tenant_id: int):
 def settlement_pdf(tenant_id: int):
     """The settlement as a PDF."""
     t = acting_tenant(tenant_id)
-    term = termination_service.for_tenant(db.session, t.id)
+    term = termination_service.for_tenant(session(), t.id)
     if term is None or term.status != "settled":
         flash("There is no settlement yet.", "error")
         return _back(tenant_id)
-    return pdf_response(t, term, termination_service.lines(db.session, term.id))
+    return pdf_response(t, term, termination_service.lines(session(), term.id))

@@ -6,7 +6,6 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 from flask_login import login_required
 
 from callcenter.domain.errors import DomainError
-from callcenter.extensions import db
 from callcenter.services import compliance, consents, dnc, scripts
 from callcenter.services import number_lists as lists
 from callcenter.web.common.context import (
@@ -17,6 +16,7 @@ from callcenter.web.common.context import (
     now,
     own_tenant,
     rollback,
+    session,
 )
 from callcenter.web.common.responses import csv_response
 from callcenter.web.pages.portal import bp
@@ -35,9 +35,9 @@ def consent_list():
     """Consent records with search, import, revoke, export and a call check."""
     tenant = _tenant()
     q = request.args.get("q", "").strip() or None
-    rows = consents.search(db.session, tenant.id, q=q, limit=500)
+    rows = consents.search(session(), tenant.id, q=q, limit=500)
     if request.args.get("format") == "csv":
-        every = consents.search(db.session, tenant.id, q=q, limit=10**6)
+        every = consents.search(session(), tenant.id, q=q, limit=10**6)
         return csv_response(["number", "source", "evidence", "granted_at", "revoked_at"],
                             ([c.number, c.source, c.evidence or "", c.granted_at.isoformat(),
                               c.revoked_at.isoformat() if c.revoked_at else ""]
@@ -74,7 +74,7 @@ def _import(apply) -> Response:
 def consent_import():
     """One chunk of a CSV import (the page posts chunks to show progress)."""
     tenant = _tenant()
-    return _import(lambda rows: consents.grant(db.session, actor(), tenant, rows,
+    return _import(lambda rows: consents.grant(session(), actor(), tenant, rows,
                                                source=request.args.get("source"), now=now()))
 
 
@@ -84,7 +84,7 @@ def consent_add():
     """Add one number by hand."""
     tenant = _tenant()
     ok, report = form_action(lambda: consents.grant(
-        db.session, actor(), tenant, lists.rows_from_numbers([request.form.get("number", "")]),
+        session(), actor(), tenant, lists.rows_from_numbers([request.form.get("number", "")]),
         source=request.form.get("source") or None,
         evidence=request.form.get("evidence") or None, now=now()))
     if ok:
@@ -99,7 +99,7 @@ def consent_add():
 def consent_revoke():
     """Withdraw a number's consent."""
     tenant = _tenant()
-    ok, _ = form_action(lambda: consents.revoke(db.session, actor(), tenant,
+    ok, _ = form_action(lambda: consents.revoke(session(), actor(), tenant,
                                                 request.form.get("number", ""), now=now()))
     if ok:
         flash("Consent revoked: calls to this number are now refused.", "success")
@@ -111,10 +111,10 @@ def consent_revoke():
 def check():
     """Would a call to this number be allowed now?"""
     tenant = _tenant()
-    decision = compliance.check(db.session, tenant, request.form.get("to", ""), now(),
+    decision = compliance.check(session(), tenant, request.form.get("to", ""), now(),
                                 compliance_policy())
     return render_template("portal/consents.html", tenant=tenant, q="",
-                           rows=consents.search(db.session, tenant.id, limit=500),
+                           rows=consents.search(session(), tenant.id, limit=500),
                            check={"to": request.form.get("to", ""), "decision": decision})
 
 
@@ -125,7 +125,7 @@ def dnc_list():
     tenant = _tenant()
     q = request.args.get("q", "").strip() or None
     return render_template("portal/dnc.html", tenant=tenant, q=q or "",
-                           rows=dnc.search(db.session, tenant.id, q=q, limit=500))
+                           rows=dnc.search(session(), tenant.id, q=q, limit=500))
 
 
 @bp.post("/dnc/import")
@@ -133,7 +133,7 @@ def dnc_list():
 def dnc_import():
     """One chunk of a do-not-call CSV import."""
     tenant = _tenant()
-    return _import(lambda rows: dnc.add(db.session, actor(), tenant.id, rows, now=now()))
+    return _import(lambda rows: dnc.add(session(), actor(), tenant.id, rows, now=now()))
 
 
 @bp.post("/dnc")
@@ -154,7 +154,7 @@ def script_list():
     tenant = _tenant()
     if request.method == "POST":
         ok, script = form_action(lambda: scripts.submit(
-            db.session, actor(), tenant, request.form.get("title", ""),
+            session(), actor(), tenant, request.form.get("title", ""),
             request.form.get("text", ""), now=now()))
         if ok:
             if script.status == "approved":
@@ -163,4 +163,4 @@ def script_list():
                 flash("The content check found terms that need an admin's review.", "error")
             return redirect(url_for("portal.script_list"))
     return render_template("portal/scripts.html", tenant=tenant,
-                           rows=scripts.for_tenant(db.session, tenant.id))
+                           rows=scripts.for_tenant(session(), tenant.id))

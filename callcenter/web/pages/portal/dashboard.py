@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user, login_required
 
-from callcenter.extensions import db
 from callcenter.services import billing
 from callcenter.services import ledger as ledger_service
 from callcenter.services import seats as seat_service
-from callcenter.web.common.context import own_tenant
+from callcenter.web.common.context import own_tenant, session
 from callcenter.web.pages.portal import bp
 
 
@@ -18,10 +17,10 @@ from callcenter.web.pages.portal import bp
 def dashboard():
     """Balance, available funds, status and the latest ledger entries."""
     tenant = own_tenant()
-    entries = (ledger_service.entries(db.session, tenant.id, limit=20)
+    entries = (ledger_service.entries(session(), tenant.id, limit=20)
                if current_user.role == "owner" else [])
     return render_template("portal/dashboard.html", tenant=tenant, entries=entries,
-                           billing=billing.summary(db.session, tenant))
+                           billing=billing.summary(session(), tenant))
 
 
 @bp.get("/seats")
@@ -30,5 +29,5 @@ def seats():
     """The tenant's seats, next renewal and any arrears with their consequences."""
     tenant = own_tenant()
     return render_template("portal/seats.html", tenant=tenant,
-                           seats=seat_service.list_seats(db.session, tenant.id),
-                           billing=billing.summary(db.session, tenant))
+                           seats=seat_service.list_seats(session(), tenant.id),
+                           billing=billing.summary(session(), tenant))

@@ -10,10 +10,9 @@ from flask_login import login_required
 from callcenter.domain import lifecycle
 from callcenter.domain.errors import DomainError
 from callcenter.domain.money import parse_amount
-from callcenter.extensions import db
 from callcenter.services import payments, termination
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, now, own_tenant, rollback
+from callcenter.web.common.context import actor, commit, now, own_tenant, rollback, session
 from callcenter.web.common.pdf import pdf_response
 from callcenter.web.common.providers import gateway, limits, require_gateway
 from callcenter.web.common.responses import export_response
@@ -29,15 +28,15 @@ def _owner_tenant():
 def payments_page():
     """Top-up form, payment history, and the termination request or settlement."""
     tenant = _owner_tenant()
-    term = termination.for_tenant(db.session, tenant.id)
+    term = termination.for_tenant(session(), tenant.id)
     cfg = current_app.config
     card_ready = (gateway() is not None and bool(cfg.get("STRIPE_PUBLISHABLE_KEY"))
                   and tenant.status in lifecycle.OPEN)
     return render_template(
         "portal/payments.html", tenant=tenant, limits=limits(), card_ready=card_ready,
         stripe_js_url=cfg["STRIPE_JS_URL"], publishable_key=cfg.get("STRIPE_PUBLISHABLE_KEY"),
-        payments=payments.list_payments(db.session, tenant.id), termination=term,
-        lines=termination.lines(db.session, term.id) if term else [],
+        payments=payments.list_payments(session(), tenant.id), termination=term,
+        lines=termination.lines(session(), term.id) if term else [],
         request_key=uuid.uuid4().hex)
 
 
@@ -51,7 +50,7 @@ def create_intent():
     key = str(data.get("request_key") or uuid.uuid4().hex)[:100]
     try:
         payment, intent = payments.create_intent(
-            db.session, found, actor(), tenant, parse_amount(data.get("amount")),
+            session(), found, actor(), tenant, parse_amount(data.get("amount")),
             limits=limits(), request_key=key, now=now())
     except DomainError as exc:
         rollback()
@@ -67,7 +66,7 @@ def request_termination():
     """The owner asks to end the service; an admin confirms and settles."""
     tenant = _owner_tenant()
     try:
-        termination.request(db.session, actor(), tenant, request.form.get("note") or None,
+        termination.request(session(), actor(), tenant, request.form.get("note") or None,
                             now=now())
         commit()
     except DomainError as exc:
@@ -84,11 +83,11 @@ def request_termination():
 def settlement():
     """The final settlement, every line with its state."""
     tenant = _owner_tenant()
-    term = termination.for_tenant(db.session, tenant.id)
+    term = termination.for_tenant(session(), tenant.id)
     if term is None or term.status != "settled":
         abort(404)
     return render_template("portal/settlement.html", tenant=tenant, termination=term,
-                           lines=termination.lines(db.session, term.id), admin=False)
+                           lines=termination.lines(session(), term.id), admin=False)
 
 
 @bp.get("/settlement.pdf")
@@ -96,10 +95,10 @@ def settlement():
 def settlement_pdf():
     """The settlement as a PDF."""
     tenant = _owner_tenant()
-    term = termination.for_tenant(db.session, tenant.id)
+    term = termination.for_tenant(session(), tenant.id)
     if term is None or term.status != "settled":
         abort(404)
-    return pdf_response(tenant, term, termination.lines(db.session, term.id))
+    return pdf_response(tenant, term, termination.lines(session(), term.id))
 
 
 @bp.get("/export")
