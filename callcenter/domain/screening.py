@@ -1,71 +1,53 @@
-"""Call-script screening against the nine forbidden-content categories of the service agreement.
+"""Call-script and SMS screening against the nine forbidden-content categories of the agreement.
 
-Pure domain code: text in, hits out. Matching runs on a normalized form of the text
-(see `normalize`) with one Aho-Corasick automaton, and every hit is reported as a slice
+Pure domain code: text in, hits out. One Aho-Corasick automaton over the normalized text
+(see `screening_text.normalize`) finds lexicon terms, concept phrases and cue phrases at
+once; negations and reports neutralize what they govern ("我们绝不会要求您转入安全账户",
+"诈骗案"), then concept rules judge combinations (`screening_rules`). Every hit is a slice
 of the ORIGINAL text, so the UI can highlight exactly what the tenant wrote.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import accumulate, compress
+from itertools import accumulate
 
 import ahocorasick
-import opencc
 
-# Dropped by normalize(): separators, punctuation, symbols, controls/format characters
-# (zero-width space/joiner, BOM) and combining marks left over after NFKC (zalgo text).
-_DROPPED_PREFIXES = ("Z", "P", "S", "C")
-_DROPPED_CATEGORIES = frozenset({"Mn", "Me"})
-# Dropped characters a reader does not see; they never separate words.
-_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+from callcenter.domain.screening_rules import (
+    LATIN_WEIGHT,
+    Concept,
+    Cues,
+    Occurrence,
+    Rule,
+    find,
+    parse_concept,
+    parse_rule,
+)
+from callcenter.domain.screening_text import (
+    Sentences,
+    gaps,
+    is_latin,
+    latin_before,
+    latin_run_after,
+    normalize,
+)
+
+__all__ = ["Category", "Concept", "Cues", "Hit", "Rule", "Screener", "Term", "load_lexicon",
+           "load_rules", "normalize"]
+
 # Endings that still count as the same English word: "casino" matches "casinos".
 _LATIN_SUFFIXES = frozenset({"", "s", "es", "d", "ed", "ing", "er", "ers"})
-
-_t2s = opencc.OpenCC("t2s")
-_t2s_lock = threading.Lock()
-# Original character -> its normalized piece ("" when dropped, "fi" for U+FB01).
-_pieces: dict[str, str] = {}
-
-
-def _piece(char: str) -> str:
-    """Normalize one original character; cached because scripts reuse few distinct characters."""
-    out = []
-    for c in unicodedata.normalize("NFKC", char).casefold():
-        category = unicodedata.category(c)
-        if category.startswith(_DROPPED_PREFIXES) or category in _DROPPED_CATEGORIES:
-            continue
-        if ord(c) >= 0x2E80:  # CJK and beyond; converting char by char keeps the index map 1:1
-            with _t2s_lock:
-                converted = _t2s.convert(c)
-            c = converted if len(converted) == 1 else c
-        out.append(c)
-    piece = "".join(out)
-    _pieces[char] = piece
-    return piece
-
-
-def normalize(text: str) -> tuple[str, list[int]]:
-    """Return the matching form of `text` and, per normalized character, its original index.
-
-    NFKC (full-width to half-width), casefold, traditional to simplified Chinese, then
-    whitespace, punctuation, symbols and zero-width/format characters removed.
-    """
-    for char in set(text).difference(_pieces):
-        _piece(char)
-    parts = list(map(_pieces.__getitem__, text))
-    normalized = "".join(parts)
-    index = list(compress(range(len(text)), parts))
-    if len(index) != len(normalized):  # a character expanded, e.g. the "fi" ligature
-        index = [i for i, part in enumerate(parts) for _ in part]
-    return normalized, index
+_EXACT = frozenset({""})
+# How far a negation reaches forward in its sentence (normalized characters), and how
+# close after a term a report word must be ("诈骗案", "洗钱的罪名" is too far).
+_NEGATION_REACH_CJK, _NEGATION_REACH_LATIN, _REPORT_GAP = 20, 40, 1
+LEXICON_RULE = "lexicon"
 
 
 @dataclass(frozen=True)
@@ -78,12 +60,19 @@ class Term:
 
 @dataclass(frozen=True)
 class Hit:
-    """One match: `text[start:end]` of the scanned text is what matched `term`."""
+    """One match: `text[start:end]` of the scanned text is what matched `term`.
+
+    `rule` is "lexicon" for a listed term, else the id of the concept rule that fired
+    (one hit per word the rule combined); `severity` is "block" or "review".
+    """
 
     term: str
     category: str
     start: int
     end: int
+    rule: str = LEXICON_RULE
+    severity: str = "review"
+    explanation: str = "A listed prohibited term."
 
 
 @dataclass(frozen=True)
@@ -95,171 +84,238 @@ class Category:
     label_en: str
 
 
+_ROLES = ("mask", "negation", "contrast", "report")
+
+
 @dataclass(frozen=True)
 class _Entry:
     terms: tuple[Term, ...]
-    allow: bool
+    concepts: tuple[tuple[str, str], ...]  # (concept name, phrase as written)
+    roles: frozenset[str]
     gaps: frozenset[int]  # positions in the key where the phrase itself has a word break
     latin_start: bool
     latin_end: bool
-
-
-def _is_latin(char: str) -> bool:
-    return char.isascii() and char.isalnum()
-
-
-def _piece_of(char: str) -> str:
-    return _pieces[char] if char in _pieces else _piece(char)
-
-
-def _gaps(index: list[int], original: str, lo: int, hi: int) -> list[int]:
-    """Normalized positions p in (lo, hi) where a visible separator was removed before p."""
-    gaps = []
-    for p in range(lo + 1, hi):
-        between = original[index[p - 1] + 1 : index[p]]
-        if any(unicodedata.category(c) not in _INVISIBLE_CATEGORIES for c in between):
-            gaps.append(p)
-    return gaps
+    suffixes: frozenset[str]
 
 
 class Screener:
-    """Finds forbidden terms in call scripts; build once, scan many times."""
+    """Finds forbidden terms and combinations in scripts; build once, scan many times."""
 
-    def __init__(
-        self,
-        terms: Iterable[Term],
-        allow: Iterable[str] = (),
-        categories: Iterable[Category] = (),
-    ) -> None:
+    def __init__(self, terms: Iterable[Term], allow: Iterable[str] = (),
+                 categories: Iterable[Category] = (), concepts: Iterable[Concept] = (),
+                 rules: Iterable[Rule] = (), cues: Cues = Cues(), version: str = "") -> None:
         self._terms = tuple(dict.fromkeys(terms))
         self._allow = tuple(dict.fromkeys(allow))
         self._categories = tuple(categories)
-        grouped: dict[str, list[tuple[Term | None, frozenset[int]]]] = {}
-        for item in (*self._terms, *self._allow):
-            phrase = item.text if isinstance(item, Term) else item
+        self._concepts = _merge_concepts(concepts)
+        self._rules = tuple(rules)
+        self._cues = cues
+        self.version = version
+        missing = {c for r in self._rules for c in r.concepts()} - self._concepts.keys()
+        if missing:
+            raise ValueError(f"rules use undefined concepts: {', '.join(sorted(missing))}")
+        grouped: dict[str, list[tuple[object, frozenset[int]]]] = {}
+        items: list[tuple[str, object]] = [(t.text, t) for t in self._terms]
+        items += [(phrase, ("mask",)) for phrase in (*self._allow, *cues.masks)]
+        items += [(p, (role,)) for role in _ROLES[1:] for p in getattr(cues, role)]
+        items += [(p, (c.name, p)) for c in self._concepts.values() for p in c.phrases]
+        items += [(p, ("mask",)) for c in self._concepts.values() if c.mask for p in c.phrases]
+        for phrase, item in items:
             key, index = normalize(phrase)
             if not key:
                 raise ValueError(f"screening phrase {phrase!r} is empty after normalization")
-            gaps = frozenset(_gaps(index, phrase, 0, len(key)))
-            grouped.setdefault(key, []).append((item if isinstance(item, Term) else None, gaps))
+            grouped.setdefault(key, []).append((item, frozenset(gaps(index, phrase, 0, len(key)))))
         self._automaton = ahocorasick.Automaton()
-        for key, items in grouped.items():
+        for key, found in grouped.items():
+            kinds = [item for item, _ in found]
+            terms = tuple(i for i in kinds if isinstance(i, Term))
+            concepts = tuple(i for i in kinds if isinstance(i, tuple) and len(i) == 2)
             entry = _Entry(
-                terms=tuple(term for term, _ in items if term is not None),
-                allow=any(term is None for term, _ in items),
-                gaps=frozenset().union(*(gaps for _, gaps in items)),
-                latin_start=_is_latin(key[0]),
-                latin_end=_is_latin(key[-1]),
+                terms=terms, concepts=concepts,
+                roles=frozenset(i[0] for i in kinds if isinstance(i, tuple) and len(i) == 1),
+                gaps=frozenset().union(*(g for _, g in found)),
+                latin_start=is_latin(key[0]), latin_end=is_latin(key[-1]),
+                suffixes=_LATIN_SUFFIXES if terms or concepts else _EXACT,
             )
             self._automaton.add_word(key, (len(key), entry))
         if grouped:
             self._automaton.make_automaton()
+        self._live_rules = bool(self._rules)
 
     @classmethod
     def default(cls) -> Screener:
-        """The screener for the lexicon shipped with the code (built once per process)."""
+        """The screener for the data files shipped with the code (built once per process)."""
         return _default_screener()
 
-    def with_extra(self, terms: Iterable[Term]) -> Screener:
-        """A new screener that also catches `terms` (e.g. defined by an administrator)."""
-        return Screener((*self._terms, *terms), self._allow, self._categories)
+    def with_extra(self, terms: Iterable[Term] = (), concepts: Iterable[Concept] = (),
+                   rules: Iterable[Rule] = ()) -> Screener:
+        """A new screener that also knows `terms`, `concepts` (merged by name) and `rules`."""
+        return Screener((*self._terms, *terms), self._allow, self._categories,
+                        (*self._concepts.values(), *concepts), (*self._rules, *rules),
+                        self._cues, self.version + "+admin")
 
     def categories(self) -> tuple[Category, ...]:
         """The categories this screener reports, in agreement order."""
         return self._categories
 
+    def concepts(self) -> dict[str, Concept]:
+        """The concepts by name (shipped and added)."""
+        return dict(self._concepts)
+
+    def rules(self) -> tuple[Rule, ...]:
+        """The concept rules, in evaluation order."""
+        return self._rules
+
     def scan(self, text: str) -> list[Hit]:
-        """All hits in `text`, overlaps included, sorted by start; allow-list phrases excluded."""
-        if not self._terms:
-            return []
+        """All hits in `text`, sorted by start: un-negated lexicon terms, then fired rules."""
         normalized, index = normalize(text)
         if not normalized:
             return []
-        found: list[tuple[int, int, _Entry]] = []
-        allowed: list[tuple[int, int]] = []
-        for last, (length, entry) in self._automaton.iter(normalized):
-            lo, hi = last + 1 - length, last + 1
-            if not self._word_ok(text, normalized, index, lo, hi, entry):
-                continue
-            if entry.allow:
-                allowed.append((lo, hi))
-            if entry.terms:
-                found.append((lo, hi, entry))
-        # Sorted allow spans and their running max end answer "is [lo, hi) inside one?" in
-        # log time, so a script stuffed with allow phrases cannot make the scan quadratic.
-        allowed.sort()
-        allow_starts = [a_lo for a_lo, _ in allowed]
-        allow_reach = list(accumulate((a_hi for _, a_hi in allowed), max))
+        found = self._matches(text, normalized, index)
+        if not found:
+            return []
+        sentences = Sentences(text)
+        reader = _Reader(normalized, index, sentences, found)
         hits = []
         for lo, hi, entry in found:
-            i = bisect_right(allow_starts, lo) - 1
-            if i >= 0 and allow_reach[i] >= hi:
-                continue
-            start, end = index[lo], index[hi - 1] + 1
-            hits.extend(Hit(t.text, t.category, start, end) for t in entry.terms)
-        hits.sort(key=lambda h: (h.start, h.end, h.category, h.term))
+            if entry.terms and "mask" not in entry.roles and not reader.neutralized(lo, hi):
+                start, end = index[lo], index[hi - 1] + 1
+                hits.extend(Hit(t.text, t.category, start, end) for t in entry.terms)
+        if self._live_rules and reader.present:
+            hits.extend(self._rule_hits(reader, index))
+        hits.sort(key=lambda h: (h.start, h.end, h.category, h.term, h.rule))
         return hits
 
-    @staticmethod
-    def _word_ok(
-        text: str, normalized: str, index: list[int], lo: int, hi: int, entry: _Entry
-    ) -> bool:
-        """Latin-script phrases must match whole words: "kill you" is not in "skill you".
-
-        Removing spaces lets words glue into a term ("hero in" reads "heroin"), so a
-        separator the phrase itself lacks is only tolerated in letter-spaced evasions
-        ("c a s i n o"), where a neighbouring fragment is one letter or both are short.
-        """
-        if entry.latin_start and _latin_before(text, index[lo]):
-            return False
-        if entry.latin_end and _latin_run_after(text, index[hi - 1] + 1) not in _LATIN_SUFFIXES:
-            return False
-        if not (entry.latin_start or entry.latin_end):
-            return True
-        cuts = [lo, *_gaps(index, text, lo, hi), hi]
-        for i in range(1, len(cuts) - 1):
-            p = cuts[i]
-            if p - lo in entry.gaps or not (
-                _is_latin(normalized[p - 1]) and _is_latin(normalized[p])
-            ):
+    def _matches(self, text: str, normalized: str, index: list[int]
+                 ) -> list[tuple[int, int, _Entry]]:
+        """Automaton matches on word boundaries, minus those lying inside a mask phrase."""
+        found: list[tuple[int, int, _Entry]] = []
+        kept: list[tuple[int, int, _Entry]] = []
+        masks: list[tuple[int, int]] = []
+        for last, (length, entry) in self._automaton.iter(normalized):
+            lo, hi = last + 1 - length, last + 1
+            if not _word_ok(text, normalized, index, lo, hi, entry):
                 continue
-            left, right = p - cuts[i - 1], cuts[i + 1] - p
-            if min(left, right) > 1 and max(left, right) > 2:
-                return False
-        return True
+            if "mask" in entry.roles:
+                masks.append((lo, hi))
+                if entry.concepts:  # a masking concept phrase still counts as its concept
+                    kept.append((lo, hi, entry))
+            else:
+                found.append((lo, hi, entry))
+        if not masks:
+            return found
+        # Sorted mask spans and their running max end answer "is [lo, hi) inside one?" in
+        # log time, so a script stuffed with mask phrases cannot make the scan quadratic.
+        masks.sort()
+        starts = [m_lo for m_lo, _ in masks]
+        reach = list(accumulate((m_hi for _, m_hi in masks), max))
+        for lo, hi, entry in found:
+            i = bisect_right(starts, lo) - 1
+            if not (i >= 0 and reach[i] >= hi):
+                kept.append((lo, hi, entry))
+        return kept
+
+    def _rule_hits(self, reader: _Reader, index: list[int]) -> list[Hit]:
+        hits = []
+        for rule in self._rules:
+            picks = find(rule, reader.live, reader.present, reader.width)
+            for pick in picks or ():
+                hits.append(Hit(pick.phrase, rule.category, index[pick.lo], index[pick.hi - 1] + 1,
+                                rule.id, rule.severity, rule.explanation))
+        return hits
 
 
-def _latin_before(text: str, pos: int) -> bool:
-    """Whether the visible character before `pos` continues a Latin word."""
-    pos -= 1
-    while pos >= 0 and unicodedata.category(text[pos]) in _INVISIBLE_CATEGORIES:
-        pos -= 1
-    if pos < 0:
+class _Reader:
+    """One scan's cues and concept occurrences, and which of them a negation governs."""
+
+    def __init__(self, normalized: str, index: list[int], sentences: Sentences,
+                 found: list[tuple[int, int, _Entry]]) -> None:
+        self._normalized, self._index, self._sentences = normalized, index, sentences
+        self._negations = [(lo, hi) for lo, hi, e in found if "negation" in e.roles]
+        self._contrasts = [lo for lo, _, e in found if "contrast" in e.roles]
+        self._reports = [lo for lo, _, e in found if "report" in e.roles]
+        self.live: dict[str, list[Occurrence]] = {}
+        self.present: dict[str, list[Occurrence]] = {}
+        for lo, hi, entry in found:
+            if not entry.concepts:
+                continue
+            sentence = self.sentence(lo)
+            live = not self.neutralized(lo, hi)
+            for name, phrase in entry.concepts:
+                occurrence = Occurrence(lo, hi, sentence, phrase)
+                self.present.setdefault(name, []).append(occurrence)
+                if live:
+                    self.live.setdefault(name, []).append(occurrence)
+
+    def sentence(self, pos: int) -> int:
+        return self._sentences.of(self._index[pos])
+
+    def neutralized(self, lo: int, hi: int) -> bool:
+        """Governed by a negation before it (same sentence, close, no "but" between) or
+        reported right after it ("诈骗案", "fraud case")."""
+        if not (self._negations or self._reports):
+            return False
+        sentence = self.sentence(lo)
+        for n_lo, n_hi in self._negations:
+            if n_hi > lo:
+                continue
+            latin = is_latin(self._normalized[n_lo])
+            reach = _NEGATION_REACH_LATIN if latin else _NEGATION_REACH_CJK
+            if (lo - n_hi <= reach and self.sentence(n_lo) == sentence
+                    and not any(n_hi <= c < lo for c in self._contrasts)):
+                return True
+        return any(0 <= r - hi <= _REPORT_GAP and self.sentence(r) == sentence
+                   for r in self._reports)
+
+    def width(self, lo: int, hi: int) -> float:
+        span = self._normalized[lo:hi]
+        latin = sum(1 for c in span if c.isascii())
+        return len(span) - latin + latin * LATIN_WEIGHT
+
+
+def _merge_concepts(concepts: Iterable[Concept]) -> dict[str, Concept]:
+    merged: dict[str, Concept] = {}
+    for concept in concepts:
+        old = merged.get(concept.name)
+        merged[concept.name] = concept if old is None else Concept(
+            old.name, tuple(dict.fromkeys((*old.phrases, *concept.phrases))),
+            old.description or concept.description)
+    return merged
+
+
+def _word_ok(text: str, normalized: str, index: list[int], lo: int, hi: int,
+             entry: _Entry) -> bool:
+    """Latin-script phrases must match whole words: "kill you" is not in "skill you".
+
+    Removing spaces lets words glue into a term ("hero in" reads "heroin"), so a
+    separator the phrase itself lacks is only tolerated in letter-spaced evasions
+    ("c a s i n o"), where a neighbouring fragment is one letter or both are short.
+    """
+    if entry.latin_start and latin_before(text, index[lo]):
         return False
-    piece = _piece_of(text[pos])
-    return bool(piece) and _is_latin(piece[-1])
-
-
-def _latin_run_after(text: str, pos: int) -> str:
-    """The Latin letters glued to the end of a match (at most 4, enough to judge a suffix)."""
-    run = []
-    while pos < len(text) and len(run) < 4:
-        char = text[pos]
-        if unicodedata.category(char) in _INVISIBLE_CATEGORIES:
-            pos += 1
+    if entry.latin_end and latin_run_after(text, index[hi - 1] + 1) not in entry.suffixes:
+        return False
+    if not (entry.latin_start or entry.latin_end):
+        return True
+    cuts = [lo, *gaps(index, text, lo, hi), hi]
+    for i in range(1, len(cuts) - 1):
+        p = cuts[i]
+        if p - lo in entry.gaps or not (is_latin(normalized[p - 1]) and is_latin(normalized[p])):
             continue
-        piece = _piece_of(char)
-        if not piece or not _is_latin(piece[0]):
-            break
-        run.append(piece)
-        pos += 1
-    return "".join(run)
+        left, right = p - cuts[i - 1], cuts[i + 1] - p
+        if min(left, right) > 1 and max(left, right) > 2:
+            return False
+    return True
+
+
+def _data(name: str) -> dict:
+    source = resources.files("callcenter.domain").joinpath("data", name)
+    return json.loads(source.read_text(encoding="utf-8"))
 
 
 def load_lexicon() -> tuple[list[Category], list[Term], list[str]]:
     """Categories, terms and allow-list phrases from the lexicon.json shipped beside this module."""
-    source = resources.files("callcenter.domain").joinpath("data", "lexicon.json")
-    data = json.loads(source.read_text(encoding="utf-8"))
+    data = _data("lexicon.json")
     categories, terms = [], []
     for item in data["categories"]:
         categories.append(Category(item["key"], item["label_zh"], item["label_en"]))
@@ -267,7 +323,25 @@ def load_lexicon() -> tuple[list[Category], list[Term], list[str]]:
     return categories, terms, list(data.get("allow", []))
 
 
+def load_rules(categories: Iterable[str]) -> tuple[list[Concept], list[Rule], Cues, str]:
+    """Concepts and cues from concepts.json, rules from rules.json, and their versions."""
+    categories = list(categories)
+    concepts_data, rules_data = _data("concepts.json"), _data("rules.json")
+    concepts = [parse_concept(name, body) for name, body in concepts_data["concepts"].items()]
+    names = [c.name for c in concepts]
+    rules = [parse_rule(body, names, categories) for body in rules_data["rules"]]
+    cues = Cues(**{role: tuple(concepts_data["cues"].get(role, ())) for role in _ROLES_CUES})
+    version = f"concepts v{concepts_data['version']}, rules v{rules_data['version']}"
+    return concepts, rules, cues, version
+
+
+_ROLES_CUES = ("negation", "contrast", "report", "masks")
+
+
 @cache
 def _default_screener() -> Screener:
     categories, terms, allow = load_lexicon()
-    return Screener(terms, allow, categories)
+    concepts, rules, cues, version = load_rules(c.key for c in categories)
+    lexicon_version = _data("lexicon.json")["version"]
+    return Screener(terms, allow, categories, concepts, rules, cues,
+                    f"lexicon v{lexicon_version}, {version}")
