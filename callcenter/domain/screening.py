@@ -10,7 +10,7 @@ of the ORIGINAL text, so the UI can highlight exactly what the tenant wrote.
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -44,9 +44,8 @@ __all__ = ["Category", "Concept", "Cues", "Hit", "Rule", "Screener", "Term", "lo
 # Endings that still count as the same English word: "casino" matches "casinos".
 _LATIN_SUFFIXES = frozenset({"", "s", "es", "d", "ed", "ing", "er", "ers"})
 _EXACT = frozenset({""})
-# How far a negation reaches forward in its sentence (normalized characters), and how
-# close after a term a report word must be ("诈骗案", "洗钱的罪名" is too far).
-_NEGATION_REACH_CJK, _NEGATION_REACH_LATIN, _REPORT_GAP = 20, 40, 1
+# How far a negation reaches forward in its sentence (normalized characters).
+_NEGATION_REACH_CJK, _NEGATION_REACH_LATIN = 20, 40
 LEXICON_RULE = "lexicon"
 
 
@@ -77,11 +76,13 @@ class Hit:
 
 @dataclass(frozen=True)
 class Category:
-    """One of the nine forbidden-content categories."""
+    """One of the nine forbidden-content categories; a listed term of it does not count in a
+    sentence holding one of the `unless` concepts (a debunked rumour, "是违法行为")."""
 
     key: str
     label_zh: str
     label_en: str
+    unless: tuple[str, ...] = ()
 
 
 _ROLES = ("mask", "negation", "contrast", "report")
@@ -107,11 +108,14 @@ class Screener:
         self._terms = tuple(dict.fromkeys(terms))
         self._allow = tuple(dict.fromkeys(allow))
         self._categories = tuple(categories)
+        self._unless = {c.key: c.unless for c in self._categories if c.unless}
         self._concepts = _merge_concepts(concepts)
         self._rules = tuple(rules)
         self._cues = cues
         self.version = version
-        missing = {c for r in self._rules for c in r.concepts()} - self._concepts.keys()
+        used = {c for r in self._rules for c in r.concepts()} | {
+            c for names in self._unless.values() for c in names}
+        missing = used - self._concepts.keys()
         if missing:
             raise ValueError(f"rules use undefined concepts: {', '.join(sorted(missing))}")
         grouped: dict[str, list[tuple[object, frozenset[int]]]] = {}
@@ -180,7 +184,8 @@ class Screener:
         for lo, hi, entry in found:
             if entry.terms and "mask" not in entry.roles and not reader.neutralized(lo, hi):
                 start, end = index[lo], index[hi - 1] + 1
-                hits.extend(Hit(t.text, t.category, start, end) for t in entry.terms)
+                hits.extend(Hit(t.text, t.category, start, end) for t in entry.terms
+                            if not reader.explained(lo, self._unless.get(t.category, ())))
         if self._live_rules and reader.present:
             hits.extend(self._rule_hits(reader, index))
         hits.sort(key=lambda h: (h.start, h.end, h.category, h.term, h.rule))
@@ -231,8 +236,12 @@ class _Reader:
     def __init__(self, normalized: str, index: list[int], sentences: Sentences,
                  found: list[tuple[int, int, _Entry]]) -> None:
         self._normalized, self._index, self._sentences = normalized, index, sentences
-        self._negations = [(lo, hi) for lo, hi, e in found if "negation" in e.roles]
-        self._contrasts = [lo for lo, _, e in found if "contrast" in e.roles]
+        self._latin_sums: list[int] | None = None
+        found = _drop_inner_cues(found)
+        self._negations = sorted((lo, hi) for lo, hi, e in found if "negation" in e.roles)
+        self._negations.sort(key=lambda n: n[1])
+        self._negation_ends = [hi for _, hi in self._negations]
+        self._contrasts = sorted(lo for lo, _, e in found if "contrast" in e.roles)
         self._reports = [lo for lo, _, e in found if "report" in e.roles]
         self.live: dict[str, list[Occurrence]] = {}
         self.present: dict[str, list[Occurrence]] = {}
@@ -250,27 +259,75 @@ class _Reader:
     def sentence(self, pos: int) -> int:
         return self._sentences.of(self._index[pos])
 
+    def clause(self, pos: int) -> int:
+        return self._sentences.clause_of(self._index[pos])
+
+    def explained(self, pos: int, concepts: tuple[str, ...]) -> bool:
+        """Whether one of `concepts` occurs in the sentence of `pos`."""
+        if not concepts:
+            return False
+        sentence = self.sentence(pos)
+        return any(o.sentence == sentence for c in concepts for o in self.present.get(c, ()))
+
     def neutralized(self, lo: int, hi: int) -> bool:
         """Governed by a negation before it (same sentence, close, no "but" between) or
         reported right after it ("诈骗案", "fraud case")."""
         if not (self._negations or self._reports):
             return False
-        sentence = self.sentence(lo)
-        for n_lo, n_hi in self._negations:
-            if n_hi > lo:
-                continue
-            latin = is_latin(self._normalized[n_lo])
-            reach = _NEGATION_REACH_LATIN if latin else _NEGATION_REACH_CJK
-            if (lo - n_hi <= reach and self.sentence(n_lo) == sentence
-                    and not any(n_hi <= c < lo for c in self._contrasts)):
+        sentence, clause = self.sentence(lo), None
+        first = bisect_left(self._negation_ends, lo - _NEGATION_REACH_LATIN)
+        last = bisect_right(self._negation_ends, lo)
+        for n_lo, n_hi in self._negations[first:last]:
+            # An English negation reaches through commas ("never, under any circumstances,
+            # ask you to ..."); a Chinese one stops at its clause ("千万别喝，速速转发").
+            if is_latin(self._normalized[n_lo]):
+                if self.sentence(n_lo) != sentence:
+                    continue
+            else:
+                clause = self.clause(lo) if clause is None else clause
+                if lo - n_hi > _NEGATION_REACH_CJK or self.clause(n_lo) != clause:
+                    continue
+            i = bisect_left(self._contrasts, n_hi)
+            if i == len(self._contrasts) or self._contrasts[i] >= lo:  # no "but" between
                 return True
-        return any(0 <= r - hi <= _REPORT_GAP and self.sentence(r) == sentence
+        # "诈骗案", "毒品的危害", but not "赌博和诈骗": a report word right after the term
+        return any(r == hi or r == hi + 1 and self._normalized[hi] == "的"
                    for r in self._reports)
 
     def width(self, lo: int, hi: int) -> float:
-        span = self._normalized[lo:hi]
-        latin = sum(1 for c in span if c.isascii())
-        return len(span) - latin + latin * LATIN_WEIGHT
+        """Window units of [lo, hi): a Chinese character is 1, a Latin letter LATIN_WEIGHT."""
+        if self._latin_sums is None:
+            self._latin_sums = [0, *accumulate(map(str.isascii, self._normalized))]
+        latin = self._latin_sums[hi] - self._latin_sums[lo]
+        return hi - lo - latin * (1 - LATIN_WEIGHT)
+
+
+def _drop_inner_cues(found: list[tuple[int, int, _Entry]]) -> list[tuple[int, int, _Entry]]:
+    """Cues lying inside a longer term or concept phrase are part of it, not cues:
+    "against" in "rise up against", "don't" in "don't rent to", "不" in "不得好死"."""
+    spans = sorted((lo, hi) for lo, hi, e in found if e.terms or e.concepts)
+    if not spans:
+        return found
+    starts = [lo for lo, _ in spans]
+    reach = list(accumulate((hi for _, hi in spans), max))
+    kept = []
+    for lo, hi, entry in found:
+        if entry.roles and not (entry.terms or entry.concepts):
+            i = bisect_right(starts, lo) - 1
+            # inside a phrase that is longer than the cue (a cue is never inside itself)
+            if i >= 0 and reach[i] >= hi and _longer_covers(spans, starts, lo, hi):
+                continue
+        kept.append((lo, hi, entry))
+    return kept
+
+
+def _longer_covers(spans: list[tuple[int, int]], starts: list[int], lo: int, hi: int) -> bool:
+    for s_lo, s_hi in spans[: bisect_right(starts, lo)][::-1]:
+        if s_hi >= hi and s_hi - s_lo > hi - lo:
+            return True
+        if s_lo < lo - 100:  # phrases are at most 100 characters long
+            break
+    return False
 
 
 def _merge_concepts(concepts: Iterable[Concept]) -> dict[str, Concept]:
@@ -318,7 +375,8 @@ def load_lexicon() -> tuple[list[Category], list[Term], list[str]]:
     data = _data("lexicon.json")
     categories, terms = [], []
     for item in data["categories"]:
-        categories.append(Category(item["key"], item["label_zh"], item["label_en"]))
+        categories.append(Category(item["key"], item["label_zh"], item["label_en"],
+                                   tuple(item.get("unless", ()))))
         terms.extend(Term(text, item["key"]) for text in item["terms"])
     return categories, terms, list(data.get("allow", []))
 

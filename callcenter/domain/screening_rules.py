@@ -14,6 +14,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from callcenter.domain.screening_text import normalize
 
@@ -61,8 +62,7 @@ class Cues:
     masks: tuple[str, ...] = ()  # nothing inside them matches: 不要错过, 杀人鲸, 去死皮
 
 
-@dataclass(frozen=True, order=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """A concept phrase found at normalized positions [lo, hi) in sentence `sentence`."""
 
     lo: int
@@ -169,29 +169,33 @@ def find(rule: Rule, live: Mapping[str, list[Occurrence]],
         found = sorted(o for name in slot for o in live.get(name, ()))
         if not found:
             return None
-        per_slot.append(found)
-    anchors = per_slot[0] if rule.ordered else sorted(o for found in per_slot for o in found)
+        per_slot.append((found, [o.lo for o in found]))
+    anchors = (per_slot[0][0] if rule.ordered
+               else sorted(o for found, _ in per_slot for o in found))
     for anchor in anchors:
         picks = _picks_from(anchor, per_slot, rule.ordered)
         if picks is None:
-            continue
-        lo, hi = min(p.lo for p in picks), max(p.hi for p in picks)
+            break  # a later anchor finds nothing either
         if rule.window is None:
             if any(p.sentence != anchor.sentence for p in picks):
                 continue
-        elif width(lo, hi) > rule.window:
-            continue
+        else:
+            lo, hi = min(p.lo for p in picks), max(p.hi for p in picks)
+            if (hi - lo) * LATIN_WEIGHT > rule.window:  # too wide even if all Latin
+                continue
+            if hi - lo > rule.window and width(lo, hi) > rule.window:
+                continue
         if not _explained_away(rule, picks, present):
             return picks
     return None
 
 
-def _picks_from(anchor: Occurrence, per_slot: list[list[Occurrence]], ordered: bool
-                ) -> tuple[Occurrence, ...] | None:
+def _picks_from(anchor: Occurrence, per_slot: list[tuple[list[Occurrence], list[int]]],
+                ordered: bool) -> tuple[Occurrence, ...] | None:
     """Per slot, the earliest occurrence from the anchor on (after the previous one, if ordered)."""
     picks, start = [], anchor.lo
-    for found in per_slot:
-        i = bisect_left(found, (start,), key=lambda o: (o.lo,))
+    for found, starts in per_slot:
+        i = bisect_left(starts, start)
         if i == len(found):
             return None
         picks.append(found[i])

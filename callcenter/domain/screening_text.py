@@ -34,6 +34,7 @@ _LEET = {"$": "s", "@": "a", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "
 _FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) for c in _LEET)
 _LEET_RE = re.compile(f"[{re.escape(''.join(_LEET) + _FULL_WIDTH)}]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n…]|\.(?=\s|$)")
+_CLAUSE_END = re.compile(r"[。！？!?；;\n…，,：:]|\.(?=\s|$)")
 
 _t2s = opencc.OpenCC("t2s")
 _t2s_lock = threading.Lock()
@@ -46,6 +47,9 @@ def _piece(char: str) -> str:
     out = []
     for c in unicodedata.normalize("NFKC", char).casefold().translate(_HOMOGLYPHS):
         category = unicodedata.category(c)
+        if category == "Sc":  # currency signs stay: "$350", "¥888" mark a price
+            out.append(c)
+            continue
         if category.startswith(_DROPPED_PREFIXES) or category in _DROPPED_CATEGORIES:
             continue
         if ord(c) >= 0x2E80:  # CJK and beyond; converting char by char keeps the index map 1:1
@@ -78,7 +82,7 @@ def _unleet(text: str, parts: list[str]) -> None:
         letter = _LEET[unicodedata.normalize("NFKC", match.group())]
         after = i + 1 < len(text) and _letter(parts[i + 1])
         before = i > 0 and _letter(parts[i - 1])
-        if after and (before or letter == "s" and not parts[i]):  # "$ex" but not "$5"
+        if after and (before or letter == "s"):  # "ca$ino", "$ex", but not "$5" or "US$5"
             parts[i] = letter
 
 
@@ -87,7 +91,8 @@ def normalize(text: str) -> tuple[str, list[int]]:
 
     NFKC (full-width to half-width), casefold, look-alike Cyrillic/Greek letters to Latin,
     traditional to simplified Chinese, symbols and digits inside Latin words to letters,
-    then whitespace, punctuation, symbols and zero-width/format characters removed.
+    then whitespace, punctuation, symbols other than currency signs and zero-width/format
+    characters removed.
     """
     chars = set(text)
     for char in chars.difference(_pieces):
@@ -140,10 +145,18 @@ def latin_run_after(text: str, pos: int) -> str:
 
 
 class Sentences:
-    """Which sentence an original index falls in (split at 。！？!?;； line breaks and ". ")."""
+    """Which sentence (split at 。！？!?;； line breaks and ". ") or clause (also at commas and
+    colons) an original index falls in."""
 
     def __init__(self, text: str) -> None:
         self._ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        self._clause_ends: list[int] | None = None
+        self._text = text
 
     def of(self, original_index: int) -> int:
         return bisect_right(self._ends, original_index)
+
+    def clause_of(self, original_index: int) -> int:
+        if self._clause_ends is None:
+            self._clause_ends = [m.end() for m in _CLAUSE_END.finditer(self._text)]
+        return bisect_right(self._clause_ends, original_index)
