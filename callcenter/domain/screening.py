@@ -243,18 +243,16 @@ class _Reader:
         self._negation_ends = [hi for _, hi in self._negations]
         self._contrasts = sorted(lo for lo, _, e in found if "contrast" in e.roles)
         self._reports = [lo for lo, _, e in found if "report" in e.roles]
-        self.live: dict[str, list[Occurrence]] = {}
         self.present: dict[str, list[Occurrence]] = {}
         for lo, hi, entry in found:
-            if not entry.concepts:
-                continue
-            sentence = self.sentence(lo)
-            live = not self.neutralized(lo, hi)
-            for name, phrase in entry.concepts:
-                occurrence = Occurrence(lo, hi, sentence, phrase)
-                self.present.setdefault(name, []).append(occurrence)
-                if live:
-                    self.live.setdefault(name, []).append(occurrence)
+            if entry.concepts:
+                sentence = self.sentence(lo)
+                for name, phrase in entry.concepts:
+                    self.present.setdefault(name, []).append(Occurrence(lo, hi, sentence, phrase))
+        for occurrences in self.present.values():
+            occurrences.sort()
+        self.live = _Live(self)
+        self._sentences_with: dict[str, set[int]] = {}
 
     def sentence(self, pos: int) -> int:
         return self._sentences.of(self._index[pos])
@@ -267,16 +265,24 @@ class _Reader:
         if not concepts:
             return False
         sentence = self.sentence(pos)
-        return any(o.sentence == sentence for c in concepts for o in self.present.get(c, ()))
+        for concept in concepts:
+            sentences = self._sentences_with.get(concept)
+            if sentences is None:
+                sentences = {o.sentence for o in self.present.get(concept, ())}
+                self._sentences_with[concept] = sentences
+            if sentence in sentences:
+                return True
+        return False
 
     def neutralized(self, lo: int, hi: int) -> bool:
         """Governed by a negation before it (same sentence, close, no "but" between) or
         reported right after it ("诈骗案", "fraud case")."""
         if not (self._negations or self._reports):
             return False
-        sentence, clause = self.sentence(lo), None
         first = bisect_left(self._negation_ends, lo - _NEGATION_REACH_LATIN)
         last = bisect_right(self._negation_ends, lo)
+        sentence = self.sentence(lo) if first < last else None
+        clause = None
         for n_lo, n_hi in self._negations[first:last]:
             # An English negation reaches through commas ("never, under any circumstances,
             # ask you to ..."); a Chinese one stops at its clause ("千万别喝，速速转发").
@@ -300,6 +306,20 @@ class _Reader:
             self._latin_sums = [0, *accumulate(map(str.isascii, self._normalized))]
         latin = self._latin_sums[hi] - self._latin_sums[lo]
         return hi - lo - latin * (1 - LATIN_WEIGHT)
+
+
+class _Live(dict):
+    """Concept -> its occurrences no negation governs, worked out only when a rule asks."""
+
+    def __init__(self, reader: _Reader) -> None:
+        super().__init__()
+        self._reader = reader
+
+    def __missing__(self, name: str) -> list[Occurrence]:
+        reader = self._reader
+        live = [o for o in reader.present.get(name, ()) if not reader.neutralized(o.lo, o.hi)]
+        self[name] = live
+        return live
 
 
 def _drop_inner_cues(found: list[tuple[int, int, _Entry]]) -> list[tuple[int, int, _Entry]]:

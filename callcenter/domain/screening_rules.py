@@ -72,7 +72,7 @@ class Occurrence(NamedTuple):
 
 
 def _text(value: object, field: str, limit: int, *, required: bool = True) -> str:
-    if value is None and not required:
+    if not required and (value is None or value == ""):
         return ""
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise ValueError(f"{field} must be text of 1 to {limit} characters")
@@ -161,21 +161,25 @@ def find(rule: Rule, live: Mapping[str, list[Occurrence]],
          present: Mapping[str, list[Occurrence]], width: Width) -> tuple[Occurrence, ...] | None:
     """The first occurrences (one per slot) that make `rule` fire, or None.
 
-    `live` holds the occurrences no negation governs, sorted; `present` all of them (for
-    `unless`); `width(lo, hi)` measures a normalized span in window units.
+    `live[name]` gives the occurrences no negation governs, sorted; `present` holds all of
+    them (for `unless`); `width(lo, hi)` measures a normalized span in window units.
     """
+    if not all(any(name in present for name in slot) for slot in rule.slots):
+        return None  # cheap: no occurrence at all, live or not
     per_slot = []
     for slot in rule.slots:
-        found = sorted(o for name in slot for o in live.get(name, ()))
+        found = live[slot[0]] if len(slot) == 1 else sorted(o for n in slot for o in live[n])
         if not found:
             return None
         per_slot.append((found, [o.lo for o in found]))
-    anchors = (per_slot[0][0] if rule.ordered
-               else sorted(o for found, _ in per_slot for o in found))
+    if rule.ordered:
+        anchors, pick = per_slot[0][0], _picks_in_order
+    else:  # every combination includes one of the rarest slot: anchor on it
+        anchors, pick = min(per_slot, key=lambda f: len(f[0]))[0], _picks_near
     for anchor in anchors:
-        picks = _picks_from(anchor, per_slot, rule.ordered)
+        picks = pick(anchor, per_slot)
         if picks is None:
-            break  # a later anchor finds nothing either
+            continue
         if rule.window is None:
             if any(p.sentence != anchor.sentence for p in picks):
                 continue
@@ -190,17 +194,28 @@ def find(rule: Rule, live: Mapping[str, list[Occurrence]],
     return None
 
 
-def _picks_from(anchor: Occurrence, per_slot: list[tuple[list[Occurrence], list[int]]],
-                ordered: bool) -> tuple[Occurrence, ...] | None:
-    """Per slot, the earliest occurrence from the anchor on (after the previous one, if ordered)."""
-    picks, start = [], anchor.lo
-    for found, starts in per_slot:
+def _picks_in_order(anchor: Occurrence, per_slot: list[tuple[list[Occurrence], list[int]]]
+                    ) -> tuple[Occurrence, ...] | None:
+    """Per slot, the first occurrence after the previous slot's pick (the anchor for slot 0)."""
+    picks, start = [anchor], anchor.hi
+    for found, starts in per_slot[1:]:
         i = bisect_left(starts, start)
         if i == len(found):
             return None
         picks.append(found[i])
-        if ordered:
-            start = found[i].hi
+        start = found[i].hi
+    return tuple(picks)
+
+
+def _picks_near(anchor: Occurrence, per_slot: list[tuple[list[Occurrence], list[int]]]
+                ) -> tuple[Occurrence, ...]:
+    """Per slot, the occurrence nearest the anchor, preferring one in its sentence."""
+    picks = []
+    for found, starts in per_slot:
+        i = bisect_left(starts, anchor.lo)
+        near = [found[j] for j in (i - 1, i) if 0 <= j < len(found)]
+        picks.append(min(near, key=lambda o: (o.sentence != anchor.sentence,
+                                              abs(o.lo - anchor.lo))))
     return tuple(picks)
 
 
