@@ -2,7 +2,14 @@
 
 from callcenter.models.base import Base, UTCDateTime, utcnow
 from callcenter.models.call import CALL_STATUSES, TERMINAL_STATUSES, Call, ProviderEvent
-from callcenter.models.compliance import SCRIPT_STATUSES, Consent, DncEntry, LexiconTerm, Script
+from callcenter.models.compliance import (
+    SCRIPT_STATUSES,
+    Consent,
+    DncEntry,
+    LexiconTerm,
+    ScreeningRule,
+    Script,
+)
 from callcenter.models.ledger import AuditLog, Hold, LedgerEntry
 from callcenter.models.payment import (
     Erasure,
@@ -17,7 +24,7 @@ from callcenter.models.user import ApiToken, LoginAttempt, User
 
 __all__ = [
     "CALL_STATUSES", "TERMINAL_STATUSES", "Call", "ProviderEvent",
-    "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script",
+    "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script", "ScreeningRule",
     "Erasure", "Payment", "StripeEvent", "Termination", "TerminationLine",
     "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginAttempt",
     "RatePlan", "Seat", "SeatCharge", "TENANT_STATUSES", "Tenant", "UTCDateTime", "User", "utcnow",

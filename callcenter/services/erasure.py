@@ -59,6 +59,7 @@ POLICIES: dict[str, Policy] = {
     "dnc_entries": Policy("delete"),  # the tenant's own list; the platform's has no tenant
     "scripts": Policy("delete"),
     "lexicon_terms": Policy("keep"),  # platform data, linked only through admin authors
+    "screening_rules": Policy("keep"),  # the same
 }
 
 E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")
