@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 DEV := CALLCENTER_ENV=development
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench screening-report clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/webhooks.py $(BENCH_ARGS)
+
+screening-report: $(VENV)/.runtime
+	$(DEV) $(BIN)/flask --app wsgi screening report $(REPORT_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

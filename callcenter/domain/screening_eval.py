@@ -16,6 +16,7 @@ from pathlib import Path
 from callcenter.domain.screening import Hit, Screener
 
 TIMING_LENGTH = 2000
+RECALL_TARGET, FALSE_ALARM_TARGET = 0.98, 0.02
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,14 @@ def evaluate(screener: Screener, samples: Iterable[Sample]) -> Evaluation:
     return result
 
 
+def meets_targets(result: Evaluation) -> bool:
+    """Recall >= 98% and false alarms <= 2% in every language."""
+    return all(t.recall >= RECALL_TARGET and t.false_alarm_rate <= FALSE_ALARM_TARGET
+               for t in result.by_language.values())
+
+
 def timing_text(samples: Iterable[Sample], length: int = TIMING_LENGTH) -> str:
-    """A script of exactly `length` characters made of corpus samples, both kinds mixed."""
+    """A script of exactly `length` characters made of corpus samples, in corpus order."""
     parts, size = [], 0
     for sample in samples:
         parts.append(sample.text)
@@ -105,14 +112,23 @@ def timing_text(samples: Iterable[Sample], length: int = TIMING_LENGTH) -> str:
         if size >= length:
             break
     text = "\n".join(parts)
-    while len(text) < length:
+    while text and len(text) < length:
         text += "\n" + text
     return text[:length]
 
 
-def time_scan(screener: Screener, text: str, repeat: int = 200,
+def timing_texts(samples: list[Sample]) -> dict[str, str]:
+    """Two 2,000-character scripts: ordinary (benign samples only) and dense (prohibited
+    and benign samples interleaved, many rules to weigh)."""
+    benign = [s for s in samples if s.label == "benign"]
+    prohibited = [s for s in samples if s.label == "prohibited"]
+    mixed = [s for pair in zip(prohibited, benign, strict=False) for s in pair]
+    return {"ordinary": timing_text(benign), "dense": timing_text(mixed)}
+
+
+def time_scan(screener: Screener, text: str, repeat: int = 300,
               timer: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
-    """Median and worst time of one scan of `text`, in milliseconds."""
+    """Median and 95th-percentile time of one scan of `text`, in milliseconds."""
     screener.scan(text)  # warm the character cache
     times = []
     for _ in range(repeat):
@@ -120,7 +136,7 @@ def time_scan(screener: Screener, text: str, repeat: int = 200,
         screener.scan(text)
         times.append((timer() - start) * 1000)
     times.sort()
-    return times[len(times) // 2], times[-1]
+    return times[len(times) // 2], times[min(len(times) - 1, len(times) * 95 // 100)]
 
 
 def _line(name: str, t: Tally) -> str:
@@ -131,7 +147,7 @@ def _line(name: str, t: Tally) -> str:
 
 
 def format_report(result: Evaluation, *, version: str, corpus: str,
-                  timing: tuple[float, float] | None) -> str:
+                  timing: dict[str, tuple[float, float]] | None) -> str:
     """The plain-text report the CLI prints."""
     head = f"{'':<24}{'caught / prohibited':>15}   {'in cat':>6}   {'alarms / benign':>15}"
     out = [f"Screening report: {version}", f"Corpus: {corpus}", "", head]
@@ -140,9 +156,10 @@ def format_report(result: Evaluation, *, version: str, corpus: str,
     out += [_line(f"language {name}", result.by_language[name])
             for name in sorted(result.by_language)]
     out += [_line("overall", result.overall), ""]
-    if timing is not None:
-        out.append(f"Time to screen a {TIMING_LENGTH}-character script: median {timing[0]:.3f} ms,"
-                   f" worst {timing[1]:.3f} ms")
+    for name, (median, p95) in (timing or {}).items():
+        out.append(f"Time to screen a {TIMING_LENGTH}-character script ({name}): "
+                   f"median {median:.3f} ms, 95th percentile {p95:.3f} ms")
+    if timing:
         out.append("")
     out.append(f"Misses ({len(result.misses)}):")
     out += [f"  {s.id} [{s.category}] {s.text}" for s in result.misses] or ["  none"]
