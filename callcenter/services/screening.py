@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import Conflict, InvalidInput, InvalidState, NotFound
 from callcenter.domain.screening import Hit, Screener, Term
-from callcenter.domain.screening_rules import parse_concept, parse_rule
+from callcenter.domain.screening_rules import parse_concept, parse_rule, rule_to_json
 from callcenter.models import LexiconTerm, ScreeningRule
 from callcenter.services import audit
 from callcenter.services.access import Actor, require_admin
@@ -125,8 +125,7 @@ def add_rule(session: Session, actor: Actor, data: object, *, now: datetime) -> 
         raise InvalidInput(str(exc), details={"field": "rule"}) from exc
     if any(r.id == rule.id for r in current.rules()):
         raise Conflict(f"a rule {rule.id} already exists")
-    definition = {key: value for key, value in data.items() if value not in (None, "", [])}
-    row = ScreeningRule(kind="rule", name=rule.id, definition=definition,
+    row = ScreeningRule(kind="rule", name=rule.id, definition=rule_to_json(rule),
                         created_by=actor.user_id, created_at=now)
     session.add(row)
     session.flush()
@@ -136,7 +135,7 @@ def add_rule(session: Session, actor: Actor, data: object, *, now: datetime) -> 
 
 def _from_form(data: dict) -> dict:
     """Accept the form's text fields too: all "prize + fee|upfront", unless "a, b", window "40"."""
-    data = dict(data)
+    data = {key: value for key, value in data.items() if value not in (None, "")}
     if isinstance(data.get("all"), str):
         data["all"] = [[name.strip() for name in slot.split("|") if name.strip()]
                        for slot in data["all"].split("+") if slot.strip()]
@@ -145,8 +144,6 @@ def _from_form(data: dict) -> dict:
         data["unless"] = [name.strip() for name in data["unless"].split(",") if name.strip()]
     if isinstance(data.get("window"), str) and data["window"].strip().isdigit():
         data["window"] = int(data["window"])
-    elif data.get("window") in (None, ""):
-        data["window"] = "sentence"
     if isinstance(data.get("ordered"), str):
         data["ordered"] = data["ordered"] in ("1", "true", "on", "yes")
     return data
