@@ -152,7 +152,9 @@ def submit_script(tenant_id: int):
                 title: {type: string}
                 text: {type: string}
       responses:
-        201: {description: "{id, status, hits: [{term, category, start, end}]}"}
+        201:
+          description: "{id, status, hits: [{term, category, start, end, rule, severity,
+            explanation}]}"
     """
     tenant = tenant_for(db.session, actor(), tenant_id, roles=LIST_ROLES)
     script = scripts.submit(db.session, tenant, json_body(), now=now())
