@@ -182,7 +182,7 @@ class Screener:
         reader = _Reader(normalized, index, sentences, found)
         hits = []
         for lo, hi, entry in found:
-            if entry.terms and "mask" not in entry.roles and not reader.neutralized(lo, hi):
+            if entry.terms and "mask" not in entry.roles and not reader.neutralized(lo, hi, True):
                 start, end = index[lo], index[hi - 1] + 1
                 hits.extend(Hit(t.text, t.category, start, end) for t in entry.terms
                             if not reader.explained(lo, self._unless.get(t.category, ())))
@@ -274,10 +274,11 @@ class _Reader:
                 return True
         return False
 
-    def neutralized(self, lo: int, hi: int) -> bool:
-        """Governed by a negation before it (same sentence, close, no "but" between) or
-        reported right after it ("诈骗案", "fraud case")."""
-        if not (self._negations or self._reports):
+    def neutralized(self, lo: int, hi: int, term: bool = False) -> bool:
+        """Governed by a negation before it (same sentence, close, no "but" between) or,
+        for a listed term, reported right after it ("诈骗案", "fraud case"); a concept is
+        not reported away ("盗刷风险" is a pretext, not a report)."""
+        if not (self._negations or term and self._reports):
             return False
         first = bisect_left(self._negation_ends, lo - _NEGATION_REACH_LATIN)
         last = bisect_right(self._negation_ends, lo)
@@ -297,7 +298,7 @@ class _Reader:
             if i == len(self._contrasts) or self._contrasts[i] >= lo:  # no "but" between
                 return True
         # "诈骗案", "毒品的危害", but not "赌博和诈骗": a report word right after the term
-        return any(r == hi or r == hi + 1 and self._normalized[hi] == "的"
+        return term and any(r == hi or r == hi + 1 and self._normalized[hi] == "的"
                    for r in self._reports)
 
     def width(self, lo: int, hi: int) -> float:
