@@ -85,7 +85,7 @@ class Category:
     unless: tuple[str, ...] = ()
 
 
-_ROLES = ("mask", "negation", "contrast", "report")
+_CUE_ROLES = ("negation", "contrast", "report")  # and "mask" for allow phrases and masks
 
 
 @dataclass(frozen=True)
@@ -118,33 +118,12 @@ class Screener:
         missing = used - self._concepts.keys()
         if missing:
             raise ValueError(f"rules use undefined concepts: {', '.join(sorted(missing))}")
-        grouped: dict[str, list[tuple[object, frozenset[int]]]] = {}
         items: list[tuple[str, object]] = [(t.text, t) for t in self._terms]
         items += [(phrase, ("mask",)) for phrase in (*self._allow, *cues.masks)]
-        items += [(p, (role,)) for role in _ROLES[1:] for p in getattr(cues, role)]
+        items += [(p, (role,)) for role in _CUE_ROLES for p in getattr(cues, role)]
         items += [(p, (c.name, p)) for c in self._concepts.values() for p in c.phrases]
         items += [(p, ("mask",)) for c in self._concepts.values() if c.mask for p in c.phrases]
-        for phrase, item in items:
-            key, index = normalize(phrase)
-            if not key:
-                raise ValueError(f"screening phrase {phrase!r} is empty after normalization")
-            grouped.setdefault(key, []).append((item, frozenset(gaps(index, phrase, 0, len(key)))))
-        self._automaton = ahocorasick.Automaton()
-        for key, found in grouped.items():
-            kinds = [item for item, _ in found]
-            terms = tuple(i for i in kinds if isinstance(i, Term))
-            concepts = tuple(i for i in kinds if isinstance(i, tuple) and len(i) == 2)
-            entry = _Entry(
-                terms=terms, concepts=concepts,
-                roles=frozenset(i[0] for i in kinds if isinstance(i, tuple) and len(i) == 1),
-                gaps=frozenset().union(*(g for _, g in found)),
-                latin_start=is_latin(key[0]), latin_end=is_latin(key[-1]),
-                suffixes=_LATIN_SUFFIXES if terms or concepts else _EXACT,
-            )
-            self._automaton.add_word(key, (len(key), entry))
-        if grouped:
-            self._automaton.make_automaton()
-        self._live_rules = bool(self._rules)
+        self._automaton = _automaton(items)
 
     @classmethod
     def default(cls) -> Screener:
@@ -186,7 +165,7 @@ class Screener:
                 start, end = index[lo], index[hi - 1] + 1
                 hits.extend(Hit(t.text, t.category, start, end) for t in entry.terms
                             if not reader.explained(lo, self._unless.get(t.category, ())))
-        if self._live_rules and reader.present:
+        if self._rules and reader.present:
             hits.extend(self._rule_hits(reader, index))
         hits.sort(key=lambda h: (h.start, h.end, h.category, h.term, h.rule))
         return hits
@@ -351,6 +330,35 @@ def _longer_covers(spans: list[tuple[int, int]], starts: list[int], lo: int, hi:
     return False
 
 
+def _automaton(items: list[tuple[str, object]]) -> ahocorasick.Automaton:
+    """One automaton over every phrase's normalized key; a key's entry holds all its roles.
+
+    An item is a Term, a (concept, phrase) pair, or a one-element (role,) tuple.
+    """
+    grouped: dict[str, list[tuple[object, frozenset[int]]]] = {}
+    for phrase, item in items:
+        key, index = normalize(phrase)
+        if not key:
+            raise ValueError(f"screening phrase {phrase!r} is empty after normalization")
+        grouped.setdefault(key, []).append((item, frozenset(gaps(index, phrase, 0, len(key)))))
+    automaton = ahocorasick.Automaton()
+    for key, found in grouped.items():
+        kinds = [item for item, _ in found]
+        terms = tuple(i for i in kinds if isinstance(i, Term))
+        concepts = tuple(i for i in kinds if isinstance(i, tuple) and len(i) == 2)
+        entry = _Entry(
+            terms=terms, concepts=concepts,
+            roles=frozenset(i[0] for i in kinds if isinstance(i, tuple) and len(i) == 1),
+            gaps=frozenset().union(*(g for _, g in found)),
+            latin_start=is_latin(key[0]), latin_end=is_latin(key[-1]),
+            suffixes=_LATIN_SUFFIXES if terms or concepts else _EXACT,
+        )
+        automaton.add_word(key, (len(key), entry))
+    if grouped:
+        automaton.make_automaton()
+    return automaton
+
+
 def _merge_concepts(concepts: Iterable[Concept]) -> dict[str, Concept]:
     merged: dict[str, Concept] = {}
     for concept in concepts:
@@ -409,12 +417,10 @@ def load_rules(categories: Iterable[str]) -> tuple[list[Concept], list[Rule], Cu
     concepts = [parse_concept(name, body) for name, body in concepts_data["concepts"].items()]
     names = [c.name for c in concepts]
     rules = [parse_rule(body, names, categories) for body in rules_data["rules"]]
-    cues = Cues(**{role: tuple(concepts_data["cues"].get(role, ())) for role in _ROLES_CUES})
+    cues = Cues(**{role: tuple(concepts_data["cues"].get(role, ()))
+                   for role in (*_CUE_ROLES, "masks")})
     version = f"concepts v{concepts_data['version']}, rules v{rules_data['version']}"
     return concepts, rules, cues, version
-
-
-_ROLES_CUES = ("negation", "contrast", "report", "masks")
 
 
 @cache
