@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 DEV := CALLCENTER_ENV=development
 
-.PHONY: run test lint bench bench-quick bench-sweep bench-profile bench-inprocess clean
+.PHONY: run test lint bench bench-quick bench-sweep bench-profile bench-inprocess screening-report clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench-profile: $(VENV)/.dev
 # Statements and latency per webhook in-process (test client, SQLite unless --database-url).
 bench-inprocess: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.inprocess $(BENCH_ARGS)
+
+screening-report: $(VENV)/.runtime
+	$(DEV) $(BIN)/flask --app wsgi screening report $(REPORT_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

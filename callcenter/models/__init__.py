@@ -2,7 +2,14 @@
 
 from callcenter.models.base import Base, UTCDateTime, utcnow
 from callcenter.models.call import CALL_STATUSES, TERMINAL_STATUSES, Call
-from callcenter.models.compliance import SCRIPT_STATUSES, Consent, DncEntry, LexiconTerm, Script
+from callcenter.models.compliance import (
+    SCRIPT_STATUSES,
+    Consent,
+    DncEntry,
+    LexiconTerm,
+    ScreeningRule,
+    Script,
+)
 from callcenter.models.inbox import InboundEvent
 from callcenter.models.job import JOB_STATUSES, Job
 from callcenter.models.ledger import AuditLog, Hold, LedgerEntry
@@ -13,7 +20,7 @@ from callcenter.models.user import ApiToken, LoginAttempt, User
 
 __all__ = [
     "CALL_STATUSES", "TERMINAL_STATUSES", "Call", "InboundEvent",
-    "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script",
+    "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script", "ScreeningRule",
     "Erasure", "Payment", "Termination", "TerminationLine",
     "JOB_STATUSES", "Job",
     "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginAttempt",

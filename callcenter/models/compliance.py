@@ -1,4 +1,4 @@
-"""Consent records, do-not-call lists, call scripts and admin-added prohibited terms."""
+"""Consent records, do-not-call lists, call scripts and admin-added screening terms and rules."""
 
 from __future__ import annotations
 
@@ -73,5 +73,23 @@ class LexiconTerm(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     term: Mapped[str] = mapped_column(sa.String(100), unique=True)
     category: Mapped[str] = mapped_column(sa.String(40))
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScreeningRule(Base):
+    """An admin's concept (phrases added under a concept name) or co-occurrence rule, stored
+    in the JSON shape of the shipped concepts.json / rules.json entries."""
+
+    __tablename__ = "screening_rules"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "name"),
+        sa.CheckConstraint("kind IN ('concept','rule')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    name: Mapped[str] = mapped_column(sa.String(60))  # concept name or rule id
+    definition: Mapped[dict] = mapped_column(sa.JSON)
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

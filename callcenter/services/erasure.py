@@ -61,6 +61,7 @@ POLICIES: dict[str, Policy] = {
     "scripts": Policy("delete"),
     "lexicon_terms": Policy("keep"),  # platform data, linked only through admin authors
     "jobs": Policy("keep", ("payload",)),  # mail and message bodies, addresses, numbers
+    "screening_rules": Policy("keep"),  # the same
 }
 
 E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")

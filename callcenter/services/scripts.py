@@ -1,4 +1,5 @@
-"""Call scripts: screened on submission, approved at once when clean, else reviewed."""
+"""Call scripts: screened on submission; approved when clean, rejected when a blocking rule
+fires, otherwise held for an admin, who approves or rejects with a reason."""
 
 from __future__ import annotations
 
@@ -8,44 +9,35 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import Conflict, InvalidInput, InvalidState, NotFound
-from callcenter.domain.screening import Hit, Screener, Term, normalize
+from callcenter.domain.screening import Screener, normalize
 from callcenter.models import LexiconTerm, Script, Tenant
-from callcenter.services import audit
+from callcenter.services import audit, screening
 from callcenter.services.access import Actor, require_admin, require_tenant_role
 
 MAX_SCRIPT = 20_000
-_cache: dict[tuple, Screener] = {}
 
 
 def screener(session: Session) -> Screener:
-    """The shipped lexicon plus admin terms; rebuilt only when the admin terms change."""
-    version = tuple(session.execute(sa.select(sa.func.count(LexiconTerm.id),
-                                              sa.func.max(LexiconTerm.id))).one())
-    found = _cache.get(version)
-    if found is None:
-        terms = [Term(t.term, t.category) for t in session.scalars(sa.select(LexiconTerm))]
-        found = Screener.default().with_extra(terms) if terms else Screener.default()
-        _cache.clear()
-        _cache[version] = found
-    return found
-
-
-def _hit(h: Hit) -> dict:
-    return {"term": h.term, "category": h.category, "start": h.start, "end": h.end}
+    """The screener scripts are checked with (shipped data plus admin additions)."""
+    return screening.screener(session)
 
 
 def submit(session: Session, actor: Actor, tenant: Tenant, title: str, text: str, *,
            now: datetime) -> Script:
-    """Screen a script: no hits, approved at once; any hit, pending an admin's review."""
+    """Screen a script: no hits, approved; a blocking rule, rejected with its reasons;
+    any other hit, pending an admin's review."""
     require_tenant_role(actor, tenant.id)
     if not isinstance(title, str) or not title.strip() or len(title) > 200:
         raise InvalidInput("title is required (up to 200 characters)", details={"field": "title"})
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_SCRIPT:
         raise InvalidInput(f"text is required (up to {MAX_SCRIPT} characters)",
                            details={"field": "text"})
-    hits = [_hit(h) for h in screener(session).scan(text)]
-    script = Script(tenant_id=tenant.id, title=title.strip(), text=text, hits=hits,
-                    status="pending_review" if hits else "approved", created_at=now)
+    verdict = screening.screen(session, text)
+    script = Script(tenant_id=tenant.id, title=title.strip(), text=text, hits=verdict.hits,
+                    status=verdict.status, created_at=now)
+    if verdict.status == "rejected":
+        script.review_note = ("Blocked by content screening: " + " ".join(verdict.reasons))[:1000]
+        script.reviewed_at = now
     session.add(script)
     session.flush()
     return script
@@ -53,20 +45,20 @@ def submit(session: Session, actor: Actor, tenant: Tenant, title: str, text: str
 
 def review(session: Session, actor: Actor, script_id: int, decision: str, note: str | None,
            *, now: datetime) -> Script:
-    """An admin approves or rejects a script waiting for review."""
+    """An admin approves or rejects a held script, saying why (the note is the record)."""
     require_admin(actor)
     if decision not in ("approve", "reject"):
         raise InvalidInput('decision must be "approve" or "reject"',
                            details={"field": "decision"})
     if note is not None and (not isinstance(note, str) or len(note) > 1000):
         raise InvalidInput("note must be text up to 1000 characters", details={"field": "note"})
-    if decision == "reject" and not (note or "").strip():
-        raise InvalidInput("say why the script is rejected", details={"field": "note"})
     script = session.get(Script, script_id)
     if script is None:
         raise NotFound("script not found")
     if script.status != "pending_review":
         raise InvalidState(f"this script is already {script.status.replace('_', ' ')}")
+    if not (note or "").strip():  # overriding the screener, or agreeing with it: say why
+        raise InvalidInput(f"say why the script is {decision}d", details={"field": "note"})
     script.status = "approved" if decision == "approve" else "rejected"
     script.review_note, script.reviewed_by, script.reviewed_at = note, actor.user_id, now
     audit.record(session, actor, f"script.{decision}", tenant_id=script.tenant_id, now=now,

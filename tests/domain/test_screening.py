@@ -67,10 +67,12 @@ def test_every_category_has_a_chinese_and_an_english_example():
         assert any(is_chinese(s) for s in scripts) and any(not is_chinese(s) for s in scripts)
 
 
-def test_fraud_impersonation_script_reports_each_term(screener):
+def test_fraud_impersonation_script_reports_the_term_and_the_rules(screener):
     script = "这里是市公安局，您的账户涉嫌洗钱，请立即把资金转入安全账户配合调查。"
-    terms = {hit.term for hit in screener.scan(script)}
-    assert {"洗钱", "转入安全账户"} <= terms
+    hits = screener.scan(script)
+    assert "转入安全账户" in {hit.term for hit in hits if hit.rule == "lexicon"}
+    assert {"fraud.safe_account", "fraud.authority_payment"} <= {hit.rule for hit in hits}
+    assert {hit.severity for hit in hits if hit.rule != "lexicon"} == {"block"}
 
 
 # --- evasions ---------------------------------------------------------------------------
@@ -79,14 +81,14 @@ EVASIONS = [
     ("来玩赌 博，稳赢", "赌博", "赌 博"),
     ("专业诈.骗团队", "诈骗", "诈.骗"),
     ("专业诈-骗团队", "诈骗", "诈-骗"),
-    ("欢迎光临 ＣＡＳＩＮＯ 娱乐城", "casino", "ＣＡＳＩＮＯ"),
+    ("欢迎光临 ＯＮＬＩＮＥ ＣＡＳＩＮＯ 娱乐城", "online casino", "ＯＮＬＩＮＥ ＣＡＳＩＮＯ"),
     ("线上赌\u200b博平台", "赌博", "赌\u200b博"),
     ("赌\u200d博\ufeff网站", "赌博", "赌\u200d博"),
     ("專業詐騙團隊", "诈骗", "詐騙"),
     ("線上賭博平台", "赌博", "賭博"),
     ("Try our OnLine CaSiNo now", "online casino", "OnLine CaSiNo"),
-    ("best c a s i n o in town", "casino", "c a s i n o"),
-    ("visit our casinos tonight", "casino", "casino"),
+    ("best o n l i n e c a s i n o in town", "online casino", "o n l i n e c a s i n o"),
+    ("visit our online casinos tonight", "online casino", "online casino"),
     ("赌\n博和诈　骗", "赌博", "赌\n博"),
     ("色～情～直～播", "色情", "色～情"),
 ]
@@ -94,17 +96,16 @@ EVASIONS = [
 
 @pytest.mark.parametrize(("script", "term", "matched"), EVASIONS)
 def test_evasions_are_caught_and_located_in_the_original(screener, script, term, matched):
-    hits = [hit for hit in screener.scan(script) if hit.term == term]
+    hits = [hit for hit in screener.scan(script) if hit.term == term and hit.rule == "lexicon"]
     assert [script[hit.start : hit.end] for hit in hits] == [matched]
 
 
 def test_positions_map_back_to_the_original_text(screener):
     script = "您好！　本店推出 Ｏｎｌｉｎｅ ｃａｓｉｎｏ，另有賭\u200b博和詐 騙服務。"
-    hits = screener.scan(script)
+    hits = [hit for hit in screener.scan(script) if hit.rule == "lexicon"]
     matched = [(hit.term, script[hit.start : hit.end]) for hit in hits]
     assert matched == [
         ("online casino", "Ｏｎｌｉｎｅ ｃａｓｉｎｏ"),
-        ("casino", "ｃａｓｉｎｏ"),
         ("赌博", "賭\u200b博"),
         ("诈骗", "詐 騙"),
     ]
@@ -206,9 +207,10 @@ def test_words_that_merely_contain_a_term_do_not_count(screener, script):
     assert screener.scan(script) == []
 
 
-def test_warnings_against_a_forbidden_act_still_hit(screener):
-    # Negation is out of reach of a lexicon: only the allow list rescues common warning phrases.
-    assert categories_of(screener.scan("请不要参与买卖银行卡。")) == {"other_illegal"}
+def test_a_warning_against_a_forbidden_act_is_not_a_hit(screener):
+    # A negation governs the term after it in its sentence; the plain offer still hits.
+    assert screener.scan("请不要参与买卖银行卡。") == []
+    assert categories_of(screener.scan("低价出售银行卡，量大从优。")) == {"other_illegal"}
 
 
 def test_latin_terms_need_word_boundaries(screener):

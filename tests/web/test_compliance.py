@@ -262,3 +262,53 @@ def test_portal_pages_and_chunked_import(client, tenant, app):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(DncEntry.id))) == 1
         assert db.session.scalar(sa.select(sa.func.count(Script.id))) == 1
+
+
+def test_reviewer_sees_the_rule_its_words_and_records_a_reason(client, factory, tenant, app):
+    text = "本平台是正规博彩公司，首充即送彩金。今年犯太岁，八百元化解。"
+    resp = client.post(f"/api/v1/tenants/{tenant['id']}/scripts", headers=tenant["owner"],
+                       json={"title": "Mixed", "text": text})
+    body = resp.get_json()
+    assert body["status"] == "pending_review"
+    rules = {h["rule"] for h in body["hits"]}
+    assert {"gambling.promotion", "superstition.paid"} <= rules
+    factory.admin("rev@x.test")
+    client.post("/login", data={"email": "rev@x.test", "password": PASSWORD})
+    page = client.get("/admin/scripts").get_data(as_text=True)
+    assert "Rule <code>gambling.promotion</code>" in page
+    assert "Gambling or betting together with a pitch" in page
+    assert "<mark>博彩</mark>" in page and '<mark title="obscene_violent_fraud">博彩</mark>' in page
+    resp = client.post(f"/admin/scripts/{body['id']}/review", data={"decision": "approve"})
+    with app.app_context():
+        assert db.session.get(Script, body["id"]).status == "pending_review"  # no reason given
+    client.post(f"/admin/scripts/{body['id']}/review",
+                data={"decision": "reject", "note": "gambling and superstition"})
+    with app.app_context():
+        script = db.session.get(Script, body["id"])
+        assert (script.status, script.review_note) == ("rejected", "gambling and superstition")
+
+
+def test_a_blocking_rule_rejects_the_script_with_its_explanation(client, tenant):
+    resp = client.post(f"/api/v1/tenants/{tenant['id']}/scripts", headers=tenant["owner"],
+                       json={"title": "Prize", "text": "您中了一等奖，领奖前先交保证金两千元。"})
+    body = resp.get_json()
+    assert body["status"] == "rejected"
+    assert {h["severity"] for h in body["hits"]} == {"block"}
+    listed = client.get(f"/api/v1/tenants/{tenant['id']}/scripts", headers=tenant["owner"])
+    assert listed.get_json()["items"][0]["status"] == "rejected"
+
+
+def test_admin_adds_a_concept_and_a_rule_on_the_lexicon_page(client, factory, tenant, app):
+    factory.admin("lex@x.test")
+    client.post("/login", data={"email": "lex@x.test", "password": PASSWORD})
+    client.post("/admin/lexicon", data={"action": "add_concept", "name": "miracle_water",
+                                        "phrases": "神奇药水\nmiracle water"})
+    client.post("/admin/lexicon", data={
+        "action": "add_rule", "id": "admin.miracle", "all": "miracle_water + payment",
+        "window": "20", "category": "other_illegal", "severity": "review",
+        "explanation": "A cure-all sold for money."})
+    page = client.get("/admin/lexicon").get_data(as_text=True)
+    assert "admin.miracle" in page and "miracle_water" in page
+    resp = client.post(f"/api/v1/tenants/{tenant['id']}/scripts", headers=tenant["owner"],
+                       json={"title": "x", "text": "神奇药水一瓶只要九十九元。"})
+    assert {h["rule"] for h in resp.get_json()["hits"]} == {"admin.miracle"}

@@ -111,7 +111,9 @@ def submit_script(tenant_id: int):
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
       responses:
-        201: {description: "{id, status, hits: [{term, category, start, end}]}"}
+        201:
+          description: "{id, status, hits: [{term, category, start, end, rule, severity,
+            explanation}]}"
     """
     who = actor()
     tenant = tenant_for(session(), who, tenant_id, roles=LIST_ROLES)

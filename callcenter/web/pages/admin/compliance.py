@@ -1,12 +1,12 @@
 """Admin compliance pages: the script review queue, the platform do-not-call list, the
-lexicon."""
+lexicon with its concepts and rules."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
 from callcenter.domain.screening import Screener
-from callcenter.services import dnc, scripts
+from callcenter.services import dnc, screening, scripts
 from callcenter.web.common.context import actor, admin_required, form_action, now, session
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import change_dnc
@@ -49,16 +49,33 @@ def platform_dnc():
 @bp.route("/lexicon", methods=["GET", "POST"])
 @admin_required
 def lexicon():
-    """Add or remove prohibited terms on top of the shipped lexicon."""
+    """Add or remove prohibited terms, concepts and rules on top of the shipped data."""
     if request.method == "POST":
-        raw_id = request.form.get("id", "")
-        ok, _ = form_action(
-            (lambda: scripts.remove_term(session(), actor(), int(raw_id), now=now()))
-            if request.form.get("action") == "remove" and raw_id.isdigit() else
-            (lambda: scripts.add_term(session(), actor(), request.form.get("term"),
-                                      request.form.get("category"), now=now())))
+        ok, _ = form_action(_lexicon_change(request.form))
         if ok:
-            flash("Lexicon updated; new scripts are checked against it.", "success")
+            flash("Screening updated; new scripts are checked against it.", "success")
         return redirect(url_for("admin.lexicon"))
-    return render_template("admin/lexicon.html", categories=Screener.default().categories(),
-                           terms=scripts.lexicon_terms(session()))
+    current = screening.screener(session())
+    return render_template("admin/lexicon.html", categories=current.categories(),
+                           terms=scripts.lexicon_terms(session()),
+                           entries=screening.entries(session()),
+                           concepts=sorted(current.concepts()), rules=current.rules())
+
+
+def _lexicon_change(form):
+    """The service call a lexicon-page form asks for."""
+    action, raw_id = form.get("action"), form.get("id", "")
+    if action == "remove" and raw_id.isdigit():
+        return lambda: scripts.remove_term(session(), actor(), int(raw_id), now=now())
+    if action == "remove_entry" and raw_id.isdigit():
+        return lambda: screening.remove_entry(session(), actor(), int(raw_id), now=now())
+    if action == "add_concept":
+        return lambda: screening.add_concept(session(), actor(), form.get("name"),
+                                             form.get("phrases", ""), form.get("description"),
+                                             now=now())
+    if action == "add_rule":
+        fields = ("id", "category", "severity", "all", "window", "unless", "explanation")
+        data = {key: form.get(key) for key in fields} | {"ordered": bool(form.get("ordered"))}
+        return lambda: screening.add_rule(session(), actor(), data, now=now())
+    return lambda: scripts.add_term(session(), actor(), form.get("term"), form.get("category"),
+                                    now=now())

@@ -159,6 +159,9 @@ def script_list():
         if ok:
             if script.status == "approved":
                 flash("Script approved: it passed the content check.", "success")
+            elif script.status == "rejected":
+                flash("Script rejected: the content check found prohibited content "
+                      "(see the reasons below).", "error")
             else:
                 flash("The content check found terms that need an admin's review.", "error")
             return redirect(url_for("portal.script_list"))

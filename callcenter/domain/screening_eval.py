@@ -1,0 +1,172 @@
+"""Measure a Screener on a labelled corpus: recall and false alarms per category and language.
+
+A prohibited sample counts as caught when the screener reports any hit (the script would
+not be approved as it stands); a benign sample with any hit is a false alarm. Categories
+of benign samples name the prohibited category whose vocabulary they share.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from callcenter.domain.screening import Hit, Screener
+
+TIMING_LENGTH = 2000
+RECALL_TARGET, FALSE_ALARM_TARGET = 0.98, 0.02
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled script."""
+
+    id: str
+    language: str
+    label: str  # "prohibited" or "benign"
+    category: str
+    text: str
+    evasion: str = ""
+
+
+@dataclass
+class Tally:
+    """Counts for one slice of the corpus."""
+
+    prohibited: int = 0
+    caught: int = 0
+    in_category: int = 0  # caught with a hit in the sample's own category
+    benign: int = 0
+    alarms: int = 0
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.prohibited if self.prohibited else 1.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.alarms / self.benign if self.benign else 0.0
+
+
+@dataclass
+class Evaluation:
+    """Tallies by category and language, and the samples screening got wrong."""
+
+    overall: Tally = field(default_factory=Tally)
+    by_category: dict[str, Tally] = field(default_factory=dict)
+    by_language: dict[str, Tally] = field(default_factory=dict)
+    misses: list[Sample] = field(default_factory=list)
+    false_alarms: list[tuple[Sample, list[Hit]]] = field(default_factory=list)
+
+
+def load_corpus(path: Path) -> list[Sample]:
+    """Samples from a JSONL file (one object per line: id, language, label, category, text)."""
+    samples = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        data = json.loads(line)
+        if data.get("label") not in ("prohibited", "benign"):
+            raise ValueError(f"{path}:{number}: label must be prohibited or benign")
+        samples.append(Sample(data["id"], data["language"], data["label"], data["category"],
+                              data["text"], data.get("evasion", "")))
+    return samples
+
+
+def evaluate(screener: Screener, samples: Iterable[Sample]) -> Evaluation:
+    """Screen every sample and tally the outcome."""
+    result = Evaluation()
+    for sample in samples:
+        hits = screener.scan(sample.text)
+        tallies = (result.overall, result.by_category.setdefault(sample.category, Tally()),
+                   result.by_language.setdefault(sample.language, Tally()))
+        for tally in tallies:
+            if sample.label == "prohibited":
+                tally.prohibited += 1
+                tally.caught += bool(hits)
+                tally.in_category += any(h.category == sample.category for h in hits)
+            else:
+                tally.benign += 1
+                tally.alarms += bool(hits)
+        if sample.label == "prohibited" and not hits:
+            result.misses.append(sample)
+        elif sample.label == "benign" and hits:
+            result.false_alarms.append((sample, hits))
+    return result
+
+
+def meets_targets(result: Evaluation) -> bool:
+    """Recall >= 98% and false alarms <= 2% in every language."""
+    return all(t.recall >= RECALL_TARGET and t.false_alarm_rate <= FALSE_ALARM_TARGET
+               for t in result.by_language.values())
+
+
+def timing_text(samples: Iterable[Sample], length: int = TIMING_LENGTH) -> str:
+    """A script of exactly `length` characters made of corpus samples, in corpus order."""
+    parts, size = [], 0
+    for sample in samples:
+        parts.append(sample.text)
+        size += len(sample.text) + 1
+        if size >= length:
+            break
+    text = "\n".join(parts)
+    while text and len(text) < length:
+        text += "\n" + text
+    return text[:length]
+
+
+def timing_texts(samples: list[Sample]) -> dict[str, str]:
+    """Two 2,000-character scripts: ordinary (benign samples only) and dense (prohibited
+    and benign samples interleaved, many rules to weigh)."""
+    benign = [s for s in samples if s.label == "benign"]
+    prohibited = [s for s in samples if s.label == "prohibited"]
+    mixed = [s for pair in zip(prohibited, benign, strict=False) for s in pair]
+    return {"ordinary": timing_text(benign), "dense": timing_text(mixed)}
+
+
+def time_scan(screener: Screener, text: str, repeat: int = 300,
+              timer: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
+    """Median and 95th-percentile time of one scan of `text`, in milliseconds."""
+    screener.scan(text)  # warm the character cache
+    times = []
+    for _ in range(repeat):
+        start = timer()
+        screener.scan(text)
+        times.append((timer() - start) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[min(len(times) - 1, len(times) * 95 // 100)]
+
+
+def _line(name: str, t: Tally) -> str:
+    recall = f"{t.caught:>3}/{t.prohibited:<3} {t.recall:>7.1%}" if t.prohibited else f"{'-':>15}"
+    alarms = (f"{t.alarms:>3}/{t.benign:<3} {t.false_alarm_rate:>7.1%}" if t.benign
+              else f"{'-':>15}")
+    return f"{name:<24}{recall}   {t.in_category:>3}   {alarms}"
+
+
+def format_report(result: Evaluation, *, version: str, corpus: str,
+                  timing: dict[str, tuple[float, float]] | None) -> str:
+    """The plain-text report the CLI prints."""
+    head = f"{'':<24}{'caught / prohibited':>15}   {'in cat':>6}   {'alarms / benign':>15}"
+    out = [f"Screening report: {version}", f"Corpus: {corpus}", "", head]
+    out += [_line(name, result.by_category[name]) for name in sorted(result.by_category)]
+    out.append("")
+    out += [_line(f"language {name}", result.by_language[name])
+            for name in sorted(result.by_language)]
+    out += [_line("overall", result.overall), ""]
+    for name, (median, p95) in (timing or {}).items():
+        out.append(f"Time to screen a {TIMING_LENGTH}-character script ({name}): "
+                   f"median {median:.3f} ms, 95th percentile {p95:.3f} ms")
+    if timing:
+        out.append("")
+    out.append(f"Misses ({len(result.misses)}):")
+    out += [f"  {s.id} [{s.category}] {s.text}" for s in result.misses] or ["  none"]
+    out.append(f"False alarms ({len(result.false_alarms)}):")
+    for sample, hits in result.false_alarms:
+        fired = ", ".join(f"{h.rule}:{sample.text[h.start:h.end]}" for h in hits)
+        out.append(f"  {sample.id} [{sample.category}] {sample.text}\n      fired: {fired}")
+    if not result.false_alarms:
+        out.append("  none")
+    return "\n".join(out)

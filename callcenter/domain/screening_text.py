@@ -1,0 +1,162 @@
+"""The matching form of a text for screening, and where its words and sentences lie.
+
+`normalize` undoes the usual evasions (full-width letters, case, spacing, punctuation,
+zero-width characters, traditional characters, look-alike letters from other scripts,
+`ca$ino`-style symbols) and keeps, per normalized character, its index in the original
+text, so every hit can be reported as a slice of what the tenant actually wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from bisect import bisect_right
+from itertools import compress
+
+import opencc
+
+# Dropped by normalize(): separators, punctuation, symbols, controls/format characters
+# (zero-width space/joiner, BOM) and combining marks left over after NFKC (zalgo text).
+_DROPPED_PREFIXES = ("Z", "P", "S", "C")
+_DROPPED_CATEGORIES = frozenset({"Mn", "Me"})
+# Dropped characters a reader does not see; they never separate words.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+# Cyrillic and Greek letters that read as Latin ones once lower-cased ("саsinо").
+_HOMOGLYPHS = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "і": "i", "ј": "j", "ӏ": "l", "к": "k",
+    "м": "m", "н": "h", "о": "o", "р": "p", "ԁ": "d", "с": "c", "ѕ": "s", "т": "t", "у": "y",
+    "х": "x", "ү": "y", "ɡ": "g", "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v",
+    "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
+})
+# Symbols and digits written for letters inside a Latin word: "ca$ino", "c@sino", "fr33".
+_LEET = {"$": "s", "@": "a", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
+_FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) for c in _LEET)
+_LEET_RE = re.compile(f"[{re.escape(''.join(_LEET) + _FULL_WIDTH)}]")
+_SENTENCE_END = re.compile(r"[。！？!?；;\n…]|\.(?=\s|$)")
+_CLAUSE_END = re.compile(r"[。！？!?；;\n…，,：:]|\.(?=\s|$)")
+
+_t2s = opencc.OpenCC("t2s")
+_t2s_lock = threading.Lock()
+# Original character -> its normalized piece ("" when dropped, "fi" for U+FB01).
+_pieces: dict[str, str] = {}
+
+
+def _piece(char: str) -> str:
+    """Normalize one original character; cached because scripts reuse few distinct characters."""
+    out = []
+    for c in unicodedata.normalize("NFKC", char).casefold().translate(_HOMOGLYPHS):
+        category = unicodedata.category(c)
+        if category == "Sc":  # currency signs stay: "$350", "¥888" mark a price
+            out.append(c)
+            continue
+        if category.startswith(_DROPPED_PREFIXES) or category in _DROPPED_CATEGORIES:
+            continue
+        if ord(c) >= 0x2E80:  # CJK and beyond; converting char by char keeps the index map 1:1
+            with _t2s_lock:
+                converted = _t2s.convert(c)
+            c = converted if len(converted) == 1 else c
+        out.append(c)
+    piece = "".join(out)
+    _pieces[char] = piece
+    return piece
+
+
+def piece_of(char: str) -> str:
+    """The normalized form of one original character."""
+    return _pieces[char] if char in _pieces else _piece(char)
+
+
+def is_latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _letter(piece: str) -> bool:
+    return len(piece) == 1 and "a" <= piece <= "z"
+
+
+def _unleet(text: str, parts: list[str]) -> None:
+    """Read `$`, `@` and digits as letters where they sit inside a Latin word."""
+    for match in _LEET_RE.finditer(text):
+        i = match.start()
+        letter = _LEET[unicodedata.normalize("NFKC", match.group())]
+        after = i + 1 < len(text) and _letter(parts[i + 1])
+        before = i > 0 and _letter(parts[i - 1])
+        if after and (before or letter == "s"):  # "ca$ino", "$ex", but not "$5" or "US$5"
+            parts[i] = letter
+
+
+def normalize(text: str) -> tuple[str, list[int]]:
+    """Return the matching form of `text` and, per normalized character, its original index.
+
+    NFKC (full-width to half-width), casefold, look-alike Cyrillic/Greek letters to Latin,
+    traditional to simplified Chinese, symbols and digits inside Latin words to letters,
+    then whitespace, punctuation, symbols other than currency signs and zero-width/format
+    characters removed.
+    """
+    chars = set(text)
+    for char in chars.difference(_pieces):
+        _piece(char)
+    parts = list(map(_pieces.__getitem__, text))
+    if _LEET_RE.search(text):
+        _unleet(text, parts)
+    normalized = "".join(parts)
+    index = list(compress(range(len(text)), parts))
+    if len(index) != len(normalized):  # a character expanded, e.g. the "fi" ligature
+        index = [i for i, part in enumerate(parts) for _ in part]
+    return normalized, index
+
+
+def gaps(index: list[int], original: str, lo: int, hi: int) -> list[int]:
+    """Normalized positions p in (lo, hi) where a visible separator was removed before p."""
+    found = []
+    for p in range(lo + 1, hi):
+        between = original[index[p - 1] + 1 : index[p]]
+        if any(unicodedata.category(c) not in INVISIBLE_CATEGORIES for c in between):
+            found.append(p)
+    return found
+
+
+def latin_before(text: str, pos: int) -> bool:
+    """Whether the visible character before `pos` continues a Latin word."""
+    pos -= 1
+    while pos >= 0 and unicodedata.category(text[pos]) in INVISIBLE_CATEGORIES:
+        pos -= 1
+    if pos < 0:
+        return False
+    piece = piece_of(text[pos])
+    return bool(piece) and is_latin(piece[-1])
+
+
+def latin_run_after(text: str, pos: int) -> str:
+    """The Latin letters glued to the end of a match (at most 4, enough to judge a suffix)."""
+    run = []
+    while pos < len(text) and len(run) < 4:
+        char = text[pos]
+        if unicodedata.category(char) in INVISIBLE_CATEGORIES:
+            pos += 1
+            continue
+        piece = piece_of(char)
+        if not piece or not is_latin(piece[0]):
+            break
+        run.append(piece)
+        pos += 1
+    return "".join(run)
+
+
+class Sentences:
+    """Which sentence (split at 。！？!?;； line breaks and ". ") or clause (also at commas and
+    colons) an original index falls in."""
+
+    def __init__(self, text: str) -> None:
+        self._ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        self._clause_ends: list[int] | None = None
+        self._text = text
+
+    def of(self, original_index: int) -> int:
+        return bisect_right(self._ends, original_index)
+
+    def clause_of(self, original_index: int) -> int:
+        if self._clause_ends is None:
+            self._clause_ends = [m.end() for m in _CLAUSE_END.finditer(self._text)]
+        return bisect_right(self._clause_ends, original_index)

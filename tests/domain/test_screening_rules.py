@@ -1,0 +1,211 @@
+"""Concept rules, one family at a time: what fires, and the near-misses that must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from callcenter.domain.screening import Screener
+from callcenter.domain.screening_rules import Concept, parse_concept, parse_rule, rule_to_json
+from callcenter.domain.screening_text import normalize
+
+
+@pytest.fixture(scope="module")
+def screener() -> Screener:
+    return Screener.default()
+
+
+def fired(screener: Screener, text: str) -> set[str]:
+    return {hit.rule for hit in screener.scan(text) if hit.rule != "lexicon"}
+
+
+FIRES = [
+    # advance-fee prize
+    ("fraud.prize_fee", "您的号码在周年庆活动里抽中了二等奖，奖品寄出前请先付两百元邮费。"),
+    ("fraud.prize_fee", "You won our $5,000 cash prize; a release fee is due first."),
+    # moving money to a 'safe' account, the police story
+    ("fraud.safe_account", "请马上把银行卡里的钱全部转入我们的安全账户，等调查结束再退回。"),
+    ("fraud.safe_account", "Please transfer your savings into the secure account we opened."),
+    ("fraud.authority_payment", "我是检察院的，你的身份证涉嫌一起案件，马上缴纳保证金。"),
+    ("fraud.authority_payment", "This is the police: a warrant is out for you, pay the fine now."),
+    ("fraud.pretext_move", "为了保障您的资金安全，请把钱转到我们给你的新账户。"),
+    ("fraud.code_request", "我们给您发了一个验证码，麻烦读给我听一下。"),
+    ("fraud.loan_fee", "Your loan is approved; pay the processing fee upfront to release it."),
+    ("fraud.emergency_money", "阿姨，我是你侄子，我出车祸了急需医药费，快转钱给我。"),
+    # gambling, porn, violence
+    ("gambling.promotion", "最新博彩平台上线，首充送彩金。"),
+    ("gambling.promotion", "Bet on every match at our sportsbook, sign up for a bonus."),
+    ("porn.escort", "同城美女提供上门特殊服务。"),
+    ("violence.ultimatum", "再不还钱，就去你单位找你领导。"),
+    ("violence.ultimatum", "Pay up by Friday or we'll visit your home."),
+    ("violence.hire", "帮我教训一下他，事成给你两万。"),
+    # insults and accusations aimed at someone
+    ("defamation.insult", "你们公司的人都是一群骗子。"),
+    ("defamation.insult", "You are a pathetic liar."),
+    ("defamation.accusation", "那家店的老板卖假货，还偷税漏税。"),
+    ("defamation.accusation", "Their CEO cooked the books last year."),
+    # the state
+    ("security.secrets_trade", "有人高价收购涉密文件，有货请联系。"),
+    ("security.secrets_trade", "We will buy classified files, cash paid."),
+    ("security.military_photos", "帮忙拍几张军用机场的照片，每张给你三百元。"),
+    ("security.overthrow_state", "我们要推翻政府。"),
+    ("security.overthrow_state_after", "这个政权必须推翻。"),
+    ("constitution.abolish", "Let us abolish the constitution."),
+    ("honour.desecrate", "明天去焚烧国旗。"),
+    ("ethnic.hostility", "外地人滚出去。"),
+    ("ethnic.hostility", "Refugees are vermin."),
+    # religion, rumours, other illegal
+    ("superstition.paid", "改运符一张八百八十八元。"),
+    ("superstition.remedy", "你家有血光之灾，要做法事才能化解。"),
+    ("cult.recruit", "世界末日要来了，加入我们才能得救。"),
+    ("rumours.panic", "银行要倒闭了，赶紧取钱，转发给家人！"),
+    ("illegal.contraband_trade", "大量出售银行卡，一手货源。"),
+    ("illegal.contraband_trade", "Fake passports for sale."),
+]
+
+
+@pytest.mark.parametrize(("rule", "text"), FIRES)
+def test_each_rule_family_fires_on_its_combination(screener, rule, text):
+    assert rule in fired(screener, text)
+
+
+NEAR_MISSES = [
+    # one concept alone is not the combination
+    "恭喜您在抽奖中获得二等奖，奖品由快递免费送达，无需支付任何费用。",
+    "You won our raffle! Collect the prize at the front desk, no fee at all.",
+    "中奖奖金的个人所得税由主办方代扣代缴。",
+    "我行提醒：切勿把资金转入任何所谓的安全账户。",
+    "We will never ask you to move money to a safe account.",
+    "Our bank will never, under any circumstances, ask you to transfer money to a safe account.",
+    "冒充公安要求转账到安全账户的，都是诈骗。",
+    "派出所提醒您：公安机关不会要求缴纳保证金。",
+    "请勿将验证码告诉任何人。",
+    "Never read out your one-time passcode to anyone who calls.",
+    "本行贷款不收取任何前期费用。",
+    "远离赌博，珍爱家庭。",
+    "本市法院审结一起开设赌场案。",
+    "按时还款可以避免逾期记录，如有困难请联系我们办理分期。",
+    "If you do not pay by the due date, a late fee of $25 applies.",
+    "请把垃圾分类放到门口。",
+    "您是我们尊贵的客户。",
+    "We represent clients in defamation cases.",
+    "法院以贪污罪判处被告人有期徒刑五年。",
+    "保密教育：严禁出售、复印涉密文件。",
+    "军港夜景游船票价八十元。",
+    "辛亥革命推翻了清政府。",
+    "The city government abolished the parking fee.",
+    "学校周一举行升国旗仪式。",
+    "我们为少数民族学生提供助学金。",
+    "We never discriminate against immigrants or refugees.",
+    "楼盘采光好、风水好，欢迎看房。",
+    "辟谣：网传银行要倒闭系谣言，请勿转发。",
+    "办理银行卡请携带本人身份证。",
+    "We never sell your personal data.",
+    "美容院去死皮护理八折。",
+    "Don't miss our spring sale: 20% off everything.",
+]
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_benign_near_misses_have_no_hits(screener, text):
+    assert screener.scan(text) == []
+
+
+# --- negation, reports, evasions -----------------------------------------------------------
+
+
+def test_negation_governs_only_its_clause_in_chinese(screener):
+    assert fired(screener, "千万不要挂断电话，马上把钱转到安全账户。") == {"fraud.safe_account"}
+    assert fired(screener, "我们不会要求您把钱转到安全账户。") == set()
+
+
+def test_but_ends_a_negation(screener):
+    text = "领奖无需排队，只需先交两百元手续费。恭喜中奖！"
+    assert "fraud.prize_fee" in fired(screener, text)
+
+
+def test_idioms_with_a_negation_word_do_not_negate(screener):
+    assert "fraud.prize_fee" in fired(
+        screener, "Congratulations, you won the jackpot! Don't forget to pay the release fee.")
+    assert "ethnic.hostility" in fired(screener, "We don't rent to immigrants.")
+
+
+@pytest.mark.parametrize("text", [
+    "Please move your money to a sаfе ассоunt now.",  # Cyrillic а, е, о, с
+    "Please move your m0ney to a s4fe acc0unt now.",
+    "Please m o v e your money to a s a f e account now.",
+    "Ｐｌｅａｓｅ ｍｏｖｅ ｙｏｕｒ ｍｏｎｅｙ ｔｏ ａ ｓａｆｅ ａｃｃｏｕｎｔ.",
+    "請把錢轉到安全帳戶。",
+    "请把钱转到安\u200b全\u200b账\u200b户。",
+    "请把钱转到anquanzhanghu。",
+])
+def test_rules_see_through_evasions(screener, text):
+    assert "fraud.safe_account" in fired(screener, text)
+
+
+def test_symbols_inside_words_read_as_letters_but_prices_stay_prices():
+    assert normalize("ca$ino c@sino")[0] == "casinocasino"
+    assert normalize("pay $50")[0] == "pay$50"
+
+
+def test_rule_hits_point_at_the_words_that_fired(screener):
+    text = "这里是公安局。您涉嫌洗钱，请立即把钱转到安全账户。"
+    hits = [h for h in screener.scan(text) if h.rule == "fraud.safe_account"]
+    assert [text[h.start:h.end] for h in hits] == ["转到", "安全账户"]
+    assert {(h.category, h.severity) for h in hits} == {("obscene_violent_fraud", "block")}
+    assert all("safe" in h.explanation for h in hits)
+
+
+# --- data and definitions ------------------------------------------------------------------
+
+
+def test_every_shipped_rule_has_a_category_severity_and_explanation(screener):
+    keys = {c.key for c in screener.categories()}
+    assert len(screener.rules()) >= 20
+    for rule in screener.rules():
+        assert rule.category in keys and rule.severity in ("block", "review")
+        assert rule.explanation and rule.explanation_zh
+
+
+def test_admin_concepts_and_rules_extend_a_screener(screener):
+    extended = screener.with_extra(
+        concepts=[Concept("miracle_water", ("神奇药水", "miracle water")),
+                  Concept("prize", ("天降横财",))],
+        rules=[parse_rule({"id": "admin.miracle", "category": "other_illegal",
+                           "severity": "review", "all": ["miracle_water", "payment"],
+                           "window": 20, "explanation": "Miracle water sold."},
+                          [*screener.concepts(), "miracle_water"],
+                          [c.key for c in screener.categories()])])
+    assert fired(extended, "神奇药水一瓶九十九元") == {"admin.miracle"}
+    assert "fraud.prize_fee" in fired(extended, "天降横财！先交手续费。")
+    assert fired(screener, "神奇药水一瓶九十九元") == set()
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"id": "Bad Id"}, "rule id"),
+    ({"id": "x", "category": "nope"}, "category"),
+    ({"id": "x", "category": "rumours", "severity": "maybe"}, "severity"),
+    ({"id": "x", "category": "rumours", "severity": "block", "all": ["prize"]}, "2 to 5"),
+    ({"id": "x", "category": "rumours", "severity": "block", "all": ["prize", "nope"]},
+     "unknown concept"),
+    ({"id": "x", "category": "rumours", "severity": "block", "all": ["prize", "fee"],
+      "window": 1000}, "window"),
+    ({"id": "x", "category": "rumours", "severity": "block", "all": ["prize", "fee"]},
+     "explanation"),
+])
+def test_bad_rule_definitions_are_refused_with_a_reason(screener, data, message):
+    with pytest.raises(ValueError, match=message):
+        parse_rule(data, screener.concepts(), [c.key for c in screener.categories()])
+
+
+def test_rule_json_round_trips(screener):
+    for rule in screener.rules():
+        again = parse_rule(rule_to_json(rule), screener.concepts(),
+                           [c.key for c in screener.categories()])
+        assert again == rule
+
+
+def test_a_concept_phrase_must_have_something_to_match():
+    with pytest.raises(ValueError):
+        parse_concept("empty", {"phrases": [" ？！ "]})
+    with pytest.raises(ValueError):
+        parse_concept("Bad Name", {"phrases": ["x"]})
