@@ -140,8 +140,9 @@ def can_suspend(tenant: TenantState, cause: str) -> bool:
 
 
 def can_resume(tenant: TenantState) -> bool:
-    """Any suspension can be lifted by an admin."""
-    return tenant.status == SUSPENDED
+    """An admin lifts a suspension, except the stop of a termination in progress: calls
+    must not start again while the account is being settled."""
+    return tenant.status == SUSPENDED and not terminating(tenant)
 
 
 def can_terminate(tenant: TenantState) -> bool:
@@ -206,7 +207,8 @@ def suspend(tenant: TenantState, cause: str, reason: str | None, *, now: datetim
 def resume(tenant: TenantState, reason: str | None, *, now: datetime) -> None:
     """Lift a suspension (with a reason, for the audit log)."""
     if not can_resume(tenant):
-        raise _refuse(tenant, "is not suspended")
+        raise _refuse(tenant, "is being terminated" if terminating(tenant)
+                      else "is not suspended")
     _reason(reason)
     # Resuming with rent still unpaid goes back to past due, so the grace clock holds.
     tenant.status = PAST_DUE if tenant.past_due_since else ACTIVE

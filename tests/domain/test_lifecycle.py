@@ -66,7 +66,7 @@ ALLOWED = {
     "suspend_unpaid": {"past_due"},
     "suspend_termination": {"pending", "active", "past_due", "suspended_admin",
                             "suspended_unpaid"},
-    "resume": {"suspended_admin", "suspended_unpaid", "suspended_termination"},
+    "resume": {"suspended_admin", "suspended_unpaid"},
     "clear_arrears": {"past_due", "suspended_unpaid"},
     "terminate": {"suspended_termination"},
     "purge": {"terminated"},

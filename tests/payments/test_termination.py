@@ -152,6 +152,11 @@ def test_open_holds_block_the_settlement_but_calls_stop(client, factory, clock, 
         assert resp.status_code == 409
         assert [h["id"] for h in resp.get_json()["error"]["details"]["open_holds"]] == [hold_id]
     assert _balances(app, t.id)[:3] == ("suspended", 100_000_000, 3_000_000)
+    # Calls stay stopped until the settlement: an admin cannot resume the account.
+    resp = client.delete(f"/api/v1/tenants/{t.id}/suspension", json={"reason": "oops"},
+                         headers=admin)
+    assert resp.status_code == 409
+    assert _balances(app, t.id)[:3] == ("suspended", 100_000_000, 3_000_000)
     with app.app_context():
         ledger.release_hold(db.session, hold_id, now=clock())
         db.session.commit()
