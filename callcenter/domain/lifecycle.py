@@ -217,9 +217,13 @@ def resume(tenant: TenantState, reason: str | None, *, now: datetime) -> None:
 
 
 def clear_arrears(tenant: TenantState, now: datetime) -> None:
-    """Every arrear is paid: a past-due or unpaid-suspended tenant is active again."""
+    """Every arrear is paid: a past-due or unpaid-suspended tenant is active again; one
+    suspended for another cause stays suspended, but owes nothing when resumed."""
     if not owes_rent(tenant):
-        raise _refuse(tenant, "has no arrears to clear")
+        if tenant.past_due_since is None:
+            raise _refuse(tenant, "has no arrears to clear")
+        tenant.past_due_since, tenant.updated_at = None, now
+        return
     tenant.status, tenant.status_reason, tenant.updated_at = ACTIVE, None, now
     tenant.past_due_since = tenant.suspended_on = tenant.suspension_cause = None
 

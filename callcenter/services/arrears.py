@@ -49,6 +49,7 @@ def pay(session: Session, tenant: Tenant, *, now: datetime) -> int:
                         .execution_options(synchronize_session=False))
         paid += 1
     session.flush()
-    if lifecycle.owes_rent(tenant) and unpaid_total(session, tenant.id) == 0:
+    if (lifecycle.owes_rent(tenant) or tenant.past_due_since is not None) \
+            and unpaid_total(session, tenant.id) == 0:
         lifecycle.clear_arrears(tenant, now)
     return paid

@@ -304,3 +304,13 @@ def test_may_call_by_status(state, allowed):
 def test_zero_grace_days_stop_calls_on_the_day_rent_falls_due():
     tenant = FakeTenant(status=lc.PAST_DUE, past_due_since=date(2026, 3, 2), grace_days=0)
     assert not lc.may_call(tenant, NOW)
+
+
+def test_rent_paid_while_suspended_by_an_admin_leaves_nothing_owed_on_resume():
+    tenant = FakeTenant(status=lc.SUSPENDED, suspension_cause=lc.ADMIN,
+                        past_due_since=date(2026, 2, 1), suspended_on=date(2026, 2, 2))
+    lc.clear_arrears(tenant, NOW)
+    assert (tenant.status, tenant.suspension_cause, tenant.past_due_since) == (
+        lc.SUSPENDED, lc.ADMIN, None)
+    lc.resume(tenant, "checked", now=NOW)
+    assert tenant.status == lc.ACTIVE
