@@ -151,8 +151,8 @@ def process_tenant(session: Session, tenant_id: int, as_of: datetime, now: datet
                    report: RunReport) -> None:
     """Bring one tenant up to date as of `as_of`; the caller commits."""
     tenant = _lock(session, tenant_id)
-    if tenant.status not in lifecycle.BILLABLE:
-        return
+    if tenant.status not in lifecycle.BILLABLE or lifecycle.terminating(tenant):
+        return  # a termination in progress: its settlement is final, no new period
     today = lifecycle.local_date(tenant, as_of)
     _renew(session, tenant, today, now, report)
     if tenant.status in lifecycle.DUNNING:

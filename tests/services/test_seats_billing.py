@@ -249,3 +249,19 @@ def test_billing_runs_in_batches(session, factory, clock):
     at(clock, 2026, 2, 28)
     report = billing.run(UnitOfWork(session), as_of=clock(), now=clock(), batch_size=2)
     assert report.tenants_examined == 5 and report.seats_charged == 5
+
+
+def test_no_new_period_is_charged_while_a_termination_waits_for_holds(session, factory, clock):
+    from callcenter.services import termination
+    from callcenter.services.access import SYSTEM
+
+    tid = _tenant(factory, clock)
+    _provision(session, factory, tid, clock)
+    ledger.place_hold(session, tid, 1_000_000, reason="call", now=clock())
+    outcome = termination.terminate(session, SYSTEM, tid, "tenant_request", now=clock())
+    session.commit()
+    assert outcome.blocked_by
+    before = _balance(session, tid)
+    at(clock, 2026, 2, 28)
+    report = _run(session, clock)
+    assert report.seats_charged == 0 and _balance(session, tid) == before
