@@ -77,6 +77,21 @@ FIRES = [
     ("defamation.accusation", "那家乳业公司的奶粉吃死过人，老板把事情压下去了。"),
     ("security.secrets_trade", "Selling confidential military maps, cash only."),
     ("security.military_photos", "Photograph navy ships at the port, we pay $100 per photo."),
+    # families widened after the second held-out batch
+    ("security.insider_leak", "诚聘在职人员，提供单位内部资料，按份给报酬。"),
+    ("security.insider_leak", "Someone on the inside: bring out the project files, $500."),
+    ("violence.ultimatum", "你要是还敢报警，你女儿几点放学我们都知道。"),
+    ("defamation.accusation", "那个王医生根本没有执照，就是无证行医。"),
+    ("defamation.insult", "Their coach is a predator."),
+    ("rumours.panic", "群里都在传下周大米要限购，赶紧去囤。"),
+    ("ethnic.hostility", "河南银都是骗纸。"),
+    ("ethnic.hostility", "Get those Afghans out of our neighbourhood."),
+    ("illegal.contraband_trade", "出售钢珠枪和铅弹，全国发货。"),
+    ("illegal.contraband_trade", "Selling stolen laptops, half price."),
+    ("honour.desecrate", "那些志愿军不过是炮灰。"),
+    ("constitution.abolish_after", "Their constitution is illegitimate."),
+    ("cult.recruit", "Our prophet has the final revelation: give all your savings to the temple."),
+    ("fraud.gift_card", "Your power will be shut off today unless you pay with a Green Dot card."),
 ]
 
 
@@ -143,6 +158,22 @@ NEAR_MISSES = [
     "Click the link to reset your password.",
     "Do not click links, share your verification code or transfer money to a safe account.",
     "Take 500mg at 4pm on the 3rd floor.",
+    # near-misses of the families widened after the second held-out batch
+    "兼职秘书负责整理会议纪要，月薪三千。",
+    "Ask someone inside the office to copy the agenda for tomorrow.",
+    "本店特价鸡蛋每人限购两盒，先到先得，赶紧来。",
+    "If you don't clean your dryer vent, fires start easily.",
+    "Think twice before leaving your kids in a hot car.",
+    "You have until March 1 to renew your house insurance.",
+    "老板推荐变态辣鸡翅，欢迎品尝。",
+    "Our dog groomer is available Saturday, call her to book.",
+    "Keep those Korean BBQ coupons handy!",
+    "Last days of our sale! Join now and save 20%.",
+    "No expense will be spared: join us for the charity gala.",
+    "Was your phone stolen? Buy phone insurance today.",
+    "Cheap passport photos at our studio, cash only.",
+    "为避免停机，请尽快通过营业厅或官方APP充值。",
+    "学校国防教育周：邀请退役军人讲述抗美援朝英雄事迹。",
 ]
 
 
