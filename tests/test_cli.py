@@ -41,3 +41,13 @@ def test_demo_seeds_once(app, tmp_path):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Tenant.id))) == 1
     assert runner.invoke(args=["demo"]).exit_code != 0
+
+
+def test_screening_report_shows_the_held_out_set_apart_with_its_first_passes(app):
+    result = app.test_cli_runner().invoke(args=["screening", "report", "--repeat", "0",
+                                                "--check"])
+    assert result.exit_code == 0, result.output
+    corpus, _, held = result.output.partition("Held-out set:")
+    assert "overall" in corpus and "Misses (0)" in corpus
+    assert "batch ho1: first measured with lexicon v2, concepts v1, rules v1" in held
+    assert "first pass" in held and "Held-out misses (0)" in held

@@ -264,10 +264,16 @@ class _Reader:
         sentence = self.sentence(lo) if first < last else None
         clause = None
         for n_lo, n_hi in self._negations[first:last]:
-            # An English negation reaches through commas ("never, under any circumstances,
-            # ask you to ..."); a Chinese one stops at its clause ("千万别喝，速速转发").
+            # An English negation reaches through an aside ("never, under any circumstances,
+            # ask you to ...") and along a list ("never click links, share codes or move
+            # money") but not into the next order ("do not drink the water, forward this to
+            # everyone"); a Chinese one stops at its clause ("千万别喝，速速转发").
             if is_latin(self._normalized[n_lo]):
                 if self.sentence(n_lo) != sentence:
+                    continue
+                if self.clause(n_lo) != self.clause(lo) and not (
+                        self._sentences.opens_aside(self._index[n_hi - 1] + 1)
+                        or self._sentences.continues_list(self._index[lo])):
                     continue
             else:
                 clause = self.clause(lo) if clause is None else clause

@@ -97,6 +97,55 @@ def evaluate(screener: Screener, samples: Iterable[Sample]) -> Evaluation:
     return result
 
 
+def batch_of(sample_id: str) -> str:
+    """The held-out batch a sample belongs to: its id up to the first "-" ("ho2-zh-p-001")."""
+    return sample_id.split("-", 1)[0]
+
+
+@dataclass(frozen=True)
+class FirstPass:
+    """A held-out batch's figures when it was first measured, before any change it prompted."""
+
+    batch: str
+    written: str
+    rules: str  # the screener version it was measured with
+    by_language: dict[str, Tally]
+
+    @property
+    def overall(self) -> Tally:
+        total = Tally()
+        for t in self.by_language.values():
+            total.prohibited += t.prohibited
+            total.caught += t.caught
+            total.benign += t.benign
+            total.alarms += t.alarms
+        return total
+
+
+def first_pass_path(corpus: Path) -> Path:
+    """Where a held-out set keeps its first-pass record (holdout_first_pass.json)."""
+    return corpus.with_name(f"{corpus.stem}_first_pass.json")
+
+
+def load_first_pass(path: Path) -> list[FirstPass]:
+    """The recorded first passes, in batch order (none when there is no record)."""
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [FirstPass(b["batch"], b.get("written", ""), b["rules"],
+                      {lang: Tally(t["prohibited"], t["caught"], 0, t["benign"], t["alarms"])
+                       for lang, t in b["by_language"].items()})
+            for b in data["batches"]]
+
+
+def evaluate_batches(screener: Screener, samples: Iterable[Sample]) -> dict[str, Evaluation]:
+    """One evaluation per held-out batch, in the order batches first appear."""
+    grouped: dict[str, list[Sample]] = {}
+    for sample in samples:
+        grouped.setdefault(batch_of(sample.id), []).append(sample)
+    return {batch: evaluate(screener, group) for batch, group in grouped.items()}
+
+
 def meets_targets(result: Evaluation) -> bool:
     """Recall >= 98% and false alarms <= 2% in every language."""
     return all(t.recall >= RECALL_TARGET and t.false_alarm_rate <= FALSE_ALARM_TARGET
@@ -144,6 +193,51 @@ def _line(name: str, t: Tally) -> str:
     alarms = (f"{t.alarms:>3}/{t.benign:<3} {t.false_alarm_rate:>7.1%}" if t.benign
               else f"{'-':>15}")
     return f"{name:<24}{recall}   {t.in_category:>3}   {alarms}"
+
+
+def _pair(t: Tally) -> str:
+    return (f"{t.caught:>3}/{t.prohibited:<3} {t.recall:>6.1%}  "
+            f"{t.alarms:>2}/{t.benign:<3} {t.false_alarm_rate:>5.1%}")
+
+
+def format_batches(batches: dict[str, Evaluation], first: list[FirstPass]) -> str:
+    """Per held-out batch and language: the recorded first pass next to today's figures."""
+    out = [f"    {'':<11}{'first pass':^28}  {'now':^28}",
+           f"    {'':<11}{'caught':>14}  {'alarms':>12}  {'caught':>14}  {'alarms':>12}"]
+    recorded = {f.batch: f for f in first}
+    for batch, now in batches.items():
+        then = recorded.get(batch)
+        out.append(f"  batch {batch}: "
+                   + (f"first measured with {then.rules}" if then else "no first pass recorded"))
+        rows = [(lang, then.by_language.get(lang) if then else None, now.by_language[lang])
+                for lang in sorted(now.by_language)]
+        rows.append(("all", then.overall if then else None, now.overall))
+        for name, before, after in rows:
+            out.append(f"    {name:<11}{_pair(before) if before else '-':<28}  {_pair(after)}")
+    return "\n".join(out)
+
+
+def format_holdout(result: Evaluation, batches: dict[str, Evaluation], first: list[FirstPass],
+                   *, corpus: str) -> str:
+    """The held-out section of the report: today's figures, each batch's first pass, and
+    every miss and false alarm."""
+    head = f"{'':<24}{'caught / prohibited':>15}   {'in cat':>6}   {'alarms / benign':>15}"
+    out = [f"Held-out set: {corpus}",
+           "  Written apart from the rules; a batch's first pass is its score before any change",
+           "  it prompted, and the best estimate of how screening does on new phrasing.", "",
+           head]
+    out += [_line(f"language {name}", result.by_language[name])
+            for name in sorted(result.by_language)]
+    out += [_line("overall", result.overall), "", format_batches(batches, first), ""]
+    out.append(f"Held-out misses ({len(result.misses)}):")
+    out += [f"  {s.id} [{s.category}] {s.text}" for s in result.misses] or ["  none"]
+    out.append(f"Held-out false alarms ({len(result.false_alarms)}):")
+    for sample, hits in result.false_alarms:
+        fired = ", ".join(f"{h.rule}:{sample.text[h.start:h.end]}" for h in hits)
+        out.append(f"  {sample.id} [{sample.category}] {sample.text}\n      fired: {fired}")
+    if not result.false_alarms:
+        out.append("  none")
+    return "\n".join(out)
 
 
 def format_report(result: Evaluation, *, version: str, corpus: str,

@@ -33,8 +33,16 @@ _HOMOGLYPHS = str.maketrans({
 _LEET = {"$": "s", "@": "a", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
 _FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) for c in _LEET)
 _LEET_RE = re.compile(f"[{re.escape(''.join(_LEET) + _FULL_WIDTH)}]")
+# A Latin word with digits in it ("fr33", "1d10t", "c4sin0"): ASCII or full-width.
+_DIGIT_WORD = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ0-9０-９]*[0-9０-９][A-Za-zＡ-Ｚａ-ｚ0-9０-９]*")
+_LEET_DIGITS = frozenset(c for c in _LEET if c.isdigit())
+# Digits read as letters: between letters ("l1ar", "1d10t"), or ending a word of letters
+# ("fr33", "casin0"), never a number with its unit ("500mg", "4pm", "3rd", "5G").
+_LEET_WORD = re.compile(r"[a-z][0-9]+[a-z]|^[a-z]{2,}[0-9]+$")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n…]|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n…，,：:]|\.(?=\s|$)")
+_LIST_WORD = re.compile(r"\b(?:or|nor)\b", re.IGNORECASE)
+_ASIDE = re.compile(r"\s*[,，]")
 
 _t2s = opencc.OpenCC("t2s")
 _t2s_lock = threading.Lock()
@@ -84,6 +92,13 @@ def _unleet(text: str, parts: list[str]) -> None:
         before = i > 0 and _letter(parts[i - 1])
         if after and (before or letter == "s"):  # "ca$ino", "$ex", but not "$5" or "US$5"
             parts[i] = letter
+    for match in _DIGIT_WORD.finditer(text):
+        lo, hi = match.span()
+        word = "".join(parts[lo:hi])
+        if len(word) == hi - lo and _LEET_WORD.search(word) and all(
+                c in _LEET_DIGITS for c in word if c.isdigit()):
+            for i in range(lo, hi):
+                parts[i] = _LEET.get(parts[i], parts[i])
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
@@ -160,3 +175,17 @@ class Sentences:
         if self._clause_ends is None:
             self._clause_ends = [m.end() for m in _CLAUSE_END.finditer(self._text)]
         return bisect_right(self._clause_ends, original_index)
+
+    def continues_list(self, original_index: int) -> bool:
+        """Whether the clause of `original_index` goes on a list with "or"/"nor" ("never
+        click links, share codes or move money"), so a negation before it still governs it."""
+        clause = self.clause_of(original_index)
+        ends = self._clause_ends or []
+        start = ends[clause - 1] if clause else 0
+        end = ends[clause] if clause < len(ends) else len(self._text)
+        return _LIST_WORD.search(self._text, start, end) is not None
+
+    def opens_aside(self, original_end: int) -> bool:
+        """Whether a comma follows right after `original_end` ("never, under any
+        circumstances, ask ..."): the negation then reaches past the aside."""
+        return _ASIDE.match(self._text, original_end) is not None

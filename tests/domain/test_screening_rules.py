@@ -60,6 +60,38 @@ FIRES = [
     ("rumours.panic", "银行要倒闭了，赶紧取钱，转发给家人！"),
     ("illegal.contraband_trade", "大量出售银行卡，一手货源。"),
     ("illegal.contraband_trade", "Fake passports for sale."),
+    # families widened after the first held-out batch
+    ("fraud.gift_card", "Your PC is infected. Buy two Google Play cards, read us the numbers."),
+    ("fraud.gift_card", "Your nephew is in jail; bail can be paid with Steam cards tonight."),
+    ("fraud.phishing_link", "您的账户异常，请点击链接填写银行卡号和密码完成验证。"),
+    ("fraud.phishing_link", "Parcel on hold: click the link and enter your card number and CVV."),
+    ("fraud.pretext_move", "为了给您办理退款，请先把钱转到我们的专用账户。"),
+    ("violence.ultimatum", "再不还钱，我们就去学校门口等你家孩子。"),
+    ("honour.desecrate", "那面国旗就是块破布。"),
+    ("honour.desecrate", "The national anthem is a joke and so is the flag."),
+    ("ethnic.hostility", "No Mexicans allowed in this bar."),
+    ("ethnic.hostility", "Uyghurs are all thieves, drive them out."),
+    ("rumours.panic", "Banks will freeze withdrawals tomorrow, take your cash out now."),
+    ("gambling.promotion", "bai jia le xin kai, shou chong song 50"),
+    ("superstition.remedy", "This blessed amulet removes curses from your home."),
+    ("defamation.accusation", "那家乳业公司的奶粉吃死过人，老板把事情压下去了。"),
+    ("security.secrets_trade", "Selling confidential military maps, cash only."),
+    ("security.military_photos", "Photograph navy ships at the port, we pay $100 per photo."),
+    # families widened after the second held-out batch
+    ("security.insider_leak", "诚聘在职人员，提供单位内部资料，按份给报酬。"),
+    ("security.insider_leak", "Someone on the inside: bring out the project files, $500."),
+    ("violence.ultimatum", "你要是还敢报警，你女儿几点放学我们都知道。"),
+    ("defamation.accusation", "那个王医生根本没有执照，就是无证行医。"),
+    ("defamation.insult", "Their coach is a predator."),
+    ("rumours.panic", "群里都在传下周大米要限购，赶紧去囤。"),
+    ("ethnic.hostility", "河南银都是骗纸。"),
+    ("ethnic.hostility", "Get those Afghans out of our neighbourhood."),
+    ("illegal.contraband_trade", "出售钢珠枪和铅弹，全国发货。"),
+    ("illegal.contraband_trade", "Selling stolen laptops, half price."),
+    ("honour.desecrate", "那些志愿军不过是炮灰。"),
+    ("constitution.abolish_after", "Their constitution is illegitimate."),
+    ("cult.recruit", "Our prophet has the final revelation: give all your savings to the temple."),
+    ("fraud.gift_card", "Your power will be shut off today unless you pay with a Green Dot card."),
 ]
 
 
@@ -102,6 +134,46 @@ NEAR_MISSES = [
     "We never sell your personal data.",
     "美容院去死皮护理八折。",
     "Don't miss our spring sale: 20% off everything.",
+    # near-misses of the families widened after the first held-out batch
+    "您的贷款已审批通过，放款前我行不会收取任何费用。",
+    "婚恋交友提示：网友让你投资理财的，多半是杀猪盘，请提高警惕。",
+    "社区反邪教宣传：全能神等邪教组织骗取钱财，发现线索请举报。",
+    "寺内不收取任何开光、做法事费用。",
+    "Campus security offers a safety escort to your car; call the desk.",
+    "Safety escort service available after dark: call campus police.",
+    "If you don't have life insurance, your family could be left with debts.",
+    "国旗不只是一块布，它代表着国家的尊严。",
+    "发生地震时，赶紧躲到坚固的桌子下面，震后有序撤离。",
+    "Boil water advisory: water may be contaminated, do not drink tap water without boiling it.",
+    "理赔款将在3个工作日内转入您提供的银行账户。",
+    "医院提醒：野生蘑菇有毒，切勿采食。",
+    "Visit the shop: our butchers cut every steak to order.",
+    "Enter our sweepstakes for a chance to win a $100 Amazon gift card!",
+    "Call our customer service agent to check your gift card balance.",
+    "Get 10% off Google Play cards this weekend at all our stores.",
+    "Your loan is approved; we can release the funds after you sign the agreement.",
+    "Lower blood pressure without medicine: join our free walking club.",
+    "Link your bank account to buy stocks in our app.",
+    "Buy our CRM to organize your customer database.",
+    "Click the link to reset your password.",
+    "Do not click links, share your verification code or transfer money to a safe account.",
+    "Take 500mg at 4pm on the 3rd floor.",
+    # near-misses of the families widened after the second held-out batch
+    "兼职秘书负责整理会议纪要，月薪三千。",
+    "Ask someone inside the office to copy the agenda for tomorrow.",
+    "本店特价鸡蛋每人限购两盒，先到先得，赶紧来。",
+    "If you don't clean your dryer vent, fires start easily.",
+    "Think twice before leaving your kids in a hot car.",
+    "You have until March 1 to renew your house insurance.",
+    "老板推荐变态辣鸡翅，欢迎品尝。",
+    "Our dog groomer is available Saturday, call her to book.",
+    "Keep those Korean BBQ coupons handy!",
+    "Last days of our sale! Join now and save 20%.",
+    "No expense will be spared: join us for the charity gala.",
+    "Was your phone stolen? Buy phone insurance today.",
+    "Cheap passport photos at our studio, cash only.",
+    "为避免停机，请尽快通过营业厅或官方APP充值。",
+    "学校国防教育周：邀请退役军人讲述抗美援朝英雄事迹。",
 ]
 
 
@@ -145,6 +217,18 @@ def test_rules_see_through_evasions(screener, text):
 def test_symbols_inside_words_read_as_letters_but_prices_stay_prices():
     assert normalize("ca$ino c@sino")[0] == "casinocasino"
     assert normalize("pay $50")[0] == "pay$50"
+
+
+def test_digits_inside_words_read_as_letters_but_numbers_with_units_stay():
+    assert normalize("Fr33 c4sin0 1d10t l1ar")[0] == "freecasinoidiotliar"
+    assert normalize("500mg 4pm 3rd covid19 100k")[0] == "500mg4pm3rdcovid19100k"
+
+
+def test_an_english_negation_stops_at_the_next_order_but_not_along_a_list(screener):
+    assert fired(screener, "Do not drink the tap water, forward this to everyone you know! "
+                           "The water supply is poisoned.") == {"rumours.panic"}
+    assert fired(screener, "Never click links, share codes or move money to a safe account.") == \
+        set()
 
 
 def test_rule_hits_point_at_the_words_that_fired(screener):
