@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from callcenter.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.models import ApiToken, LoginAttempt, User
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -84,7 +85,8 @@ def end_sessions(session: Session, user_id: int) -> int:
 def user_for_session(session: Session, cookie_id: str) -> User | None:
     """The active user a sign-in cookie names, if its session version is still current."""
     user_id, _, version = cookie_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not (ascii_digits(user_id) and ascii_digits(version)) or int(user_id) > MAX_ID \
+            or int(version) > MAX_ID:
         return None
     user = session.get(User, int(user_id))
     if user is None or not user.active or user.session_version != int(version):

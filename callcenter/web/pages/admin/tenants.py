@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import parse_amount
+from callcenter.domain.untrusted import ascii_digits
 from callcenter.models import TENANT_STATUSES
 from callcenter.services import audit, billing, topups
 from callcenter.services import ledger as ledger_service
@@ -95,7 +96,7 @@ def provision_seats(tenant_id: int):
     count = request.form.get("count", "").strip()
 
     def provision():
-        if not label and count and not count.isdigit():
+        if not label and count and not ascii_digits(count):
             raise InvalidInput("count must be a whole number", details={"field": "count"})
         return seat_service.provision(
             session(), actor(), t, now=now(), label=label or None,
