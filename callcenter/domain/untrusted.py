@@ -99,3 +99,17 @@ def strict_json(raw: str | bytes) -> Any:
         raise InvalidInput(f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels") \
             from None
     return check_tree(data)
+
+
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text a tenant typed that starts like a
+    formula (`=HYPERLINK(...)`, `+`, `-`, `@`) gets a leading `'`. Plain numbers, signed
+    amounts and E.164 phone numbers stay as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) \
+            and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value

@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from callcenter.services import compliance, consents, scripts
 from callcenter.services import number_lists as lists
-from callcenter.services.access import tenant_for
+from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import COMPLIANCE_CHECK, CONSENTS, NEW_SCRIPT, SCRIPT_REVIEW
 from callcenter.web.common import serialize
@@ -152,8 +152,10 @@ def review_script(script_id: int):
         200: {description: the script}
         409: {description: not waiting for review}
     """
+    who = actor()
+    require_admin(who)
     review = read(SCRIPT_REVIEW)
-    script = scripts.review(session(), actor(), script_id, review.decision, review.note,
+    script = scripts.review(session(), who, script_id, review.decision, review.note,
                             now=now())
     commit()
     return jsonify(serialize.script(script))
