@@ -60,9 +60,10 @@ def _refuse_control_characters() -> None:
         raise InvalidInput("a query parameter contains control characters")
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for name, value in request.form.items(multi=True):
-            if bad_characters(name) or bad_characters(value):
-                raise InvalidInput(f"{name[:40]} contains control characters",
-                                   details={"field": name[:40]})
+            field = (name or "")[:40]
+            if bad_characters(name or "") or bad_characters(value or ""):
+                raise InvalidInput(f"{field} contains control characters",
+                                   details={"field": field})
 
 
 def _refuse_mislabelled_json() -> None:
