@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 DEV := CALLCENTER_ENV=development
 
-.PHONY: run test lint bench bench-quick bench-sweep bench-profile bench-inprocess screening-report clean
+.PHONY: run test lint faults soak bench bench-quick bench-sweep bench-profile bench-inprocess screening-report clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# PostgreSQL crashed and restarted, gunicorn workers killed, in the middle of streams of
+# signed status callbacks, on a private PostgreSQL server the tests start themselves
+# (never the shared one); prints what each fault did. Also part of `make test`.
+faults: $(VENV)/.dev
+	$(BIN)/pytest -q tests/faults $(PYTEST_ARGS)
 
 # The app under gunicorn beside the raw database ceiling, on a fresh PostgreSQL database
 # (BENCH_DATABASE_URL names the server; default postgres@127.0.0.1:5432): bench/results.json.

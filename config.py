@@ -64,10 +64,15 @@ class Config:
     BACKGROUND_WORKER = os.environ.get("BACKGROUND_WORKER", "1") != "0"
     BACKGROUND_POLL_SECONDS = _env_int("BACKGROUND_POLL_SECONDS", 5)
 
-    # Login throttling: failures allowed per window, per email and per client address.
-    LOGIN_MAX_FAILURES_PER_EMAIL = 5
-    LOGIN_MAX_FAILURES_PER_IP = 20
-    LOGIN_WINDOW_SECONDS = 900
+    # Sign-in throttling: free failures per account and per client address, then a
+    # doubling delay up to the caps (the account's stays short: its owner is never locked
+    # out, and the client that last signed in to it is spared); failures are forgotten
+    # after the window.
+    LOGIN_MAX_FAILURES_PER_EMAIL = _env_int("LOGIN_MAX_FAILURES_PER_EMAIL", 5)
+    LOGIN_MAX_FAILURES_PER_IP = _env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
+    LOGIN_MAX_DELAY_PER_EMAIL = _env_int("LOGIN_MAX_DELAY_PER_EMAIL", 60)
+    LOGIN_MAX_DELAY_PER_IP = _env_int("LOGIN_MAX_DELAY_PER_IP", 900)
+    LOGIN_WINDOW_SECONDS = _env_int("LOGIN_WINDOW_SECONDS", 900)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -44,6 +44,10 @@ def register_config(app: Flask, test_config: dict | None) -> None:
             f"sqlite:///{Path(app.instance_path) / 'callcenter.db'}"
         )
     app.config.setdefault("CLOCK", None)
+    # Database errors carry their statement's parameters (phone numbers, emails, script
+    # text) into exception messages and so into logs, where erasure cannot reach them.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
 
 
 def register_extensions(app: Flask) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from callcenter.domain.errors import InvalidInput
-from callcenter.integrations.call_reports import FINAL_STATUSES, whole_number, whole_seconds
+from callcenter.domain.untrusted import ascii_digits, strict_json
+from callcenter.integrations.call_reports import FINAL_STATUSES, reported_seconds, whole_number
 
 HEADER = "X-Callcenter-Signature"
 TOLERANCE_SECONDS = 300  # a genuine delivery replayed later than this is refused
@@ -34,7 +34,7 @@ def verify(secret: str, header: str | None, body: bytes, *, now: float) -> None:
     """Raise SignatureError unless `header` signs `body` within the tolerance of `now`."""
     parts = dict(p.split("=", 1) for p in (header or "").split(",") if "=" in p)
     stamp, given = parts.get("t", ""), parts.get("v1", "")
-    if not stamp.isdigit() or not given:
+    if not ascii_digits(stamp) or len(stamp) > 12 or not given:
         raise SignatureError(f"missing or malformed {HEADER}")
     if abs(now - int(stamp)) > TOLERANCE_SECONDS:
         raise SignatureError("signature timestamp outside the 5-minute tolerance")
@@ -62,7 +62,7 @@ class CdrReport:
 def parse(body: bytes) -> CdrReport:
     """A verified body as a CdrReport; InvalidInput if it is not one."""
     try:
-        data = json.loads(body)
+        data = strict_json(body)
     except ValueError:
         raise InvalidInput("the body must be JSON") from None
     if not isinstance(data, dict):
@@ -71,7 +71,7 @@ def parse(body: bytes) -> CdrReport:
     if status not in FINAL_STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(FINAL_STATUSES)}")
     return CdrReport(call_id=whole_number(data.get("call_id"), "call_id"),
-                     to=str(data.get("to") or ""), status=status,
-                     duration_seconds=whole_seconds(data.get("duration_seconds"),
+                     to=data["to"] if isinstance(data.get("to"), str) else "", status=status,
+                     duration_seconds=reported_seconds(data.get("duration_seconds"),
                                                     "duration_seconds"),
                      payload=data)

@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from callcenter.integrations.call_reports import FINAL_STATUSES, whole_seconds
+from callcenter.integrations.call_reports import FINAL_STATUSES, reported_seconds
 
 TERMINAL = frozenset(FINAL_STATUSES)
 
@@ -62,7 +62,7 @@ def parse_status(form: Mapping[str, str]) -> StatusReport:
     return StatusReport(
         call_sid=form.get("CallSid", ""), parent_call_sid=form.get("ParentCallSid") or "",
         status=form.get("CallStatus", ""),
-        duration_seconds=whole_seconds(form.get("CallDuration") or "0", "CallDuration"),
+        duration_seconds=reported_seconds(form.get("CallDuration") or "0", "CallDuration"),
         payload=dict(form))
 
 

@@ -16,13 +16,13 @@ from callcenter.models.ledger import AuditLog, Hold, LedgerEntry
 from callcenter.models.payment import Erasure, Payment, Termination, TerminationLine
 from callcenter.models.seat import Arrear, Seat, SeatCharge
 from callcenter.models.tenant import TENANT_STATUSES, RatePlan, Tenant
-from callcenter.models.user import ApiToken, LoginAttempt, User
+from callcenter.models.user import ApiToken, LoginThrottle, User
 
 __all__ = [
     "CALL_STATUSES", "TERMINAL_STATUSES", "Call", "InboundEvent",
     "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script", "ScreeningRule",
     "Erasure", "Payment", "Termination", "TerminationLine",
     "JOB_STATUSES", "Job",
-    "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginAttempt",
+    "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginThrottle",
     "RatePlan", "Seat", "SeatCharge", "TENANT_STATUSES", "Tenant", "UTCDateTime", "User", "utcnow",
 ]

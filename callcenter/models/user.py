@@ -54,14 +54,16 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
-class LoginAttempt(Base):
-    """Failed sign-ins, counted in the database so every app server shares the limit."""
+class LoginThrottle(Base):
+    """Failed sign-ins per account and per client address, in the database so every app
+    server shares them. Keys and the known address are SHA-256 digests: the table never
+    holds the emails people tried or their addresses."""
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (sa.Index("ix_login_attempts_email_at", "email", "created_at"),
-                      sa.Index("ix_login_attempts_ip_at", "ip", "created_at"))
+    __tablename__ = "login_throttles"
 
-    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254))
-    ip: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime]
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)  # kind:digest
+    failures: Mapped[int] = mapped_column(sa.Integer, default=0)
+    blocked_until: Mapped[datetime | None]
+    # The client that last signed in to this account: the account's delay spares it.
+    known_client: Mapped[str | None] = mapped_column(sa.String(80))
+    updated_at: Mapped[datetime] = mapped_column(index=True)

@@ -29,6 +29,12 @@ def require_admin(actor: Actor) -> None:
         raise Forbidden("only platform admins may do this")
 
 
+def require_role(actor: Actor, roles: tuple[str, ...]) -> None:
+    """The actor's role is one of `roles` (checked before a request's body is read)."""
+    if actor.role not in roles:
+        raise Forbidden("your role does not allow this")
+
+
 def visible_tenant_id(actor: Actor, tenant_id: int) -> int:
     """The tenant id if the actor may see it; another tenant's id is simply not found."""
     if not actor.is_admin and actor.tenant_id != tenant_id:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from callcenter.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
-from callcenter.models import ApiToken, LoginAttempt, User
+from callcenter.domain.untrusted import MAX_ID, ascii_digits
+from callcenter.models import ApiToken, LoginThrottle, User
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -52,24 +57,92 @@ def create_user(session: Session, *, email: str, password: str, role: str,
     return user
 
 
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """Sign-in throttling: a few free failures, then a doubling delay (1 s, 2 s, 4 s, ...).
+
+    Per client address the delay grows to `client_max_delay` (one client guessing stays
+    slow); per account only to `account_max_delay`, and not at all for the client that
+    last signed in to it, so nobody can lock an account's owner out. Failures older than
+    `window` are forgotten.
+    """
+
+    account_free: int = 5
+    client_free: int = 20
+    account_max_delay: int = 60
+    client_max_delay: int = 900
+    window: int = 900
+
+
+def delay_after(failures: int, free: int, cap: int) -> int:
+    """Seconds to wait after `failures` consecutive failures."""
+    if failures < free:
+        return 0
+    return min(cap, 2 ** min(failures - free, 30))
+
+
+def _key(kind: str, value: str) -> str:
+    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()[:64]}"
+
+
+def _locked_row(session: Session, key: str, now: datetime) -> LoginThrottle:
+    """The throttle row of `key`, created if missing, locked until the commit: parallel
+    attempts on one account or client take turns, each seeing the failures before it."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+        session.get_bind().dialect.name]
+    session.execute(insert(LoginThrottle).values(key=key, failures=0, updated_at=now)
+                    .on_conflict_do_nothing(index_elements=["key"]))
+    return session.scalars(sa.select(LoginThrottle).where(LoginThrottle.key == key)
+                           .with_for_update().execution_options(populate_existing=True)).one()
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Check the password; for an unknown or inactive user check it against a dummy hash,
+    so the answer takes as long as for a real account (no discovery by timing)."""
+    if user is None or not user.active:
+        check_password_hash(_dummy_hash(PASSWORD_METHOD), password)
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
 def authenticate(session: Session, email: str, password: str, *, ip: str, now: datetime,
-                 max_per_email: int, max_per_ip: int, window_seconds: int) -> User | None:
-    """The active user with these credentials, or None after recording the failure.
+                 policy: ThrottlePolicy = ThrottlePolicy()) -> User | None:
+    """The active user with these credentials, or None after recording the failure;
+    RateLimited (with `retry_after` seconds) while a delay is running.
 
     The caller commits either way, so failed attempts count even though the request fails.
     """
     email = (email or "").strip().lower()
-    since = now - timedelta(seconds=window_seconds)
-    recent = sa.select(sa.func.count(LoginAttempt.id)).where(LoginAttempt.created_at >= since)
-    if (session.scalar(recent.where(LoginAttempt.email == email)) >= max_per_email
-            or session.scalar(recent.where(LoginAttempt.ip == ip)) >= max_per_ip):
-        raise RateLimited("too many failed sign-ins; try again later")
-    user = session.scalar(sa.select(User).where(User.email == email))
-    if user is None or not user.active or not check_password_hash(user.password_hash,
-                                                                   password or ""):
-        session.add(LoginAttempt(email=email[:254], ip=ip[:64], created_at=now))
-        return None
-    return user
+    client = _key("client", ip)
+    account = _locked_row(session, _key("account", email), now)
+    source = _locked_row(session, client, now)  # always account first: no deadlock
+    waits = [(source.blocked_until - now).total_seconds()
+             if source.blocked_until and source.blocked_until > now else 0]
+    if account.blocked_until and account.blocked_until > now \
+            and account.known_client != client:
+        waits.append((account.blocked_until - now).total_seconds())
+    if max(waits) > 0:
+        raise RateLimited("too many failed sign-ins; try again later",
+                          details={"retry_after": math.ceil(max(waits))})
+    user = session.scalar(sa.select(User).where(User.email == email[:254]))
+    if _password_matches(user, password or ""):
+        account.failures, account.blocked_until = 0, None
+        account.known_client, account.updated_at = client, now
+        return user
+    for row, free, cap in ((account, policy.account_free, policy.account_max_delay),
+                           (source, policy.client_free, policy.client_max_delay)):
+        if row.updated_at < now - timedelta(seconds=policy.window):
+            row.failures = 0
+        row.failures += 1
+        wait = delay_after(row.failures, free, cap)
+        row.blocked_until = now + timedelta(seconds=wait) if wait else None
+        row.updated_at = now
+    return None
 
 
 def end_sessions(session: Session, user_id: int) -> int:
@@ -84,7 +157,8 @@ def end_sessions(session: Session, user_id: int) -> int:
 def user_for_session(session: Session, cookie_id: str) -> User | None:
     """The active user a sign-in cookie names, if its session version is still current."""
     user_id, _, version = cookie_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not (ascii_digits(user_id) and ascii_digits(version)) or int(user_id) > MAX_ID \
+            or int(version) > MAX_ID:
         return None
     user = session.get(User, int(user_id))
     if user is None or not user.active or user.session_version != int(version):
@@ -130,6 +204,8 @@ def revoke_token(session: Session, user: User, token_id: int, *, now: datetime) 
 
 
 def prune_login_attempts(session: Session, *, before: datetime) -> int:
-    """Forget failed sign-ins older than `before` (the throttle only looks back minutes)."""
-    result = session.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < before))
+    """Forget throttle rows untouched since `before` (the throttle only looks back minutes),
+    except the accounts' known clients."""
+    result = session.execute(sa.delete(LoginThrottle).where(
+        LoginThrottle.updated_at < before, LoginThrottle.known_client.is_(None)))
     return result.rowcount or 0

@@ -2,7 +2,8 @@
 
 Renewals and dunning up to `as_of`, then what the real clock makes due: automatic
 terminations of tenants suspended too long, erasure after the retention period, card
-refunds recorded but never sent, and the pruning of old failed sign-ins. Each tenant
+refunds recorded but never sent, the pruning of old failed sign-ins, and last the
+ledger audit, whose mismatches alert the admins. Each tenant
 is its own transaction, so a failing one does not stop the rest.
 """
 
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from callcenter.domain.errors import DomainError
 from callcenter.domain.money import format_amount
 from callcenter.integrations.stripe_gateway import PaymentGateway
-from callcenter.services import auth, billing, erasure, termination
+from callcenter.services import auth, billing, erasure, ledger_audit, termination
 from callcenter.services.access import SYSTEM, Actor, require_admin
 from callcenter.services.uow import UnitOfWork
 
@@ -26,6 +27,7 @@ class JobReport:
     billing: billing.RunReport
     erasure: dict[str, list[int]] = field(default_factory=dict)
     refunds_sent: int = 0
+    ledger_mismatches: int = 0
 
     @property
     def failed(self) -> bool:
@@ -52,7 +54,11 @@ def run(uow: UnitOfWork, actor: Actor, *, as_of: datetime, now: datetime, retent
         sent += len(termination.send_refunds(uow, gateway, tenant_id, now=now))
     auth.prune_login_attempts(uow.session, before=now - timedelta(days=1))
     uow.commit()
-    return JobReport(billing=report, erasure=erased, refunds_sent=sent)
+    # Last, on the books as the run left them: any mismatch alerts the admins.
+    mismatches = ledger_audit.audit_and_alert(uow.session, now=now)
+    uow.commit()
+    return JobReport(billing=report, erasure=erased, refunds_sent=sent,
+                     ledger_mismatches=len(mismatches))
 
 
 def _by_currency(amounts) -> dict[str, str]:
@@ -71,4 +77,5 @@ def report_json(report: JobReport) -> dict:
         "suspended": r.suspended, "to_terminate": r.to_terminate,
         "terminated": r.terminated, "failed": r.failed,
         "erasure": report.erasure, "refunds_sent": report.refunds_sent,
+        "ledger_mismatches": report.ledger_mismatches,
     }

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import format_amount
+from callcenter.domain.untrusted import parse_id
 from callcenter.models import CALL_STATUSES, Call, Seat
 from callcenter.services.access import Actor
 
@@ -42,10 +43,9 @@ def parse_filter(args: dict) -> CallFilter:
         raise InvalidInput(f"status must be one of {', '.join(CALL_STATUSES)}",
                            details={"field": "status"})
     seat = args.get("seat_id") or None
-    if seat is not None and not str(seat).isdigit():
-        raise InvalidInput("seat_id must be a number", details={"field": "seat_id"})
+    seat_id = parse_id(seat, "seat_id") if seat is not None else None
     number = (args.get("number") or "").strip() or None
-    return CallFilter(day("from"), day("to"), status, int(seat) if seat else None, number)
+    return CallFilter(day("from"), day("to"), status, seat_id, number)
 
 
 def _scoped(actor: Actor, tenant_id: int, f: CallFilter):

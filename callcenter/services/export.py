@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidState
+from callcenter.domain.untrusted import spreadsheet_safe
 from callcenter.models import Tenant
 from callcenter.services import audit
 from callcenter.services.access import Actor, require_tenant_role
@@ -79,7 +80,7 @@ def _write_table(session: Session, archive: zipfile.ZipFile, table: sa.Table,
         writer = csv.writer(out)
         writer.writerow(names)
         for row in _rows(session, table, tenant_id):
-            writer.writerow([_csv_value(row[n]) for n in names])
+            writer.writerow([spreadsheet_safe(_csv_value(row[n])) for n in names])
         out.flush()
         out.detach()
     return count

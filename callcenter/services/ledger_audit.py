@@ -10,11 +10,13 @@ and every call in progress holds its funds; and no tenant has more held than it 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from callcenter.models import Call, Hold, LedgerEntry, Tenant
+from callcenter.models import AuditLog, Call, Hold, LedgerEntry, Tenant
+from callcenter.services import audit
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,23 @@ def verify(session: Session) -> list[Mismatch]:
 def tenants_checked(session: Session) -> int:
     """How many tenants the audit covered."""
     return session.scalar(sa.select(sa.func.count(Tenant.id))) or 0
+
+
+ALERT = "ledger.mismatch"
+
+
+def audit_and_alert(session: Session, *, now: datetime) -> list[Mismatch]:
+    """Run the audit; record each mismatch in the audit log, where admins see it (the
+    tenant's audit trail and the banner of the admin tenant list). The caller commits."""
+    found = verify(session)
+    for m in found:
+        audit.record(session, None, ALERT, now=now, tenant_id=m.tenant_id, check=m.check,
+                     detail=m.detail)
+    return found
+
+
+def recent_alerts(session: Session, *, since: datetime) -> list[AuditLog]:
+    """Mismatches the audit recorded since `since`, newest first."""
+    return list(session.scalars(sa.select(AuditLog).where(AuditLog.action == ALERT,
+                                                          AuditLog.created_at >= since)
+                                .order_by(AuditLog.id.desc()).limit(50)))

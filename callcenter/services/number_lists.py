@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.phone import InvalidNumber, normalize_number
+from callcenter.domain.untrusted import bad_characters
 
 MAX_ROWS = 20_000
 
@@ -44,6 +45,8 @@ def rows_from_csv(data: bytes, columns: tuple[str, ...]) -> list[Row]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput("the file must be UTF-8 CSV") from exc
+    if bad_characters(text):
+        raise InvalidInput("the file contains control characters")
     lines = list(csv.reader(io.StringIO(text)))
     if not lines:
         raise InvalidInput("the file is empty")

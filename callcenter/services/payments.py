@@ -75,7 +75,11 @@ def create_intent(session: Session, gateway: PaymentGateway, actor: Actor, tenan
             metadata={"tenant_id": str(tenant.id), "account_code": tenant.account_code or ""},
             idempotency_key=f"cc-topup-{tenant.id}-{request_key}")
     except GatewayError as exc:
-        raise ProviderError(f"the card processor said: {exc.message}") from exc
+        # What Stripe (or the network) said is for our logs, not for the tenant.
+        log.warning("creating a PaymentIntent for tenant %s failed: %s", tenant.id,
+                    exc.message)
+        raise ProviderError("the card processor could not start this payment; "
+                            "try again in a few minutes") from exc
     payment = session.scalars(sa.select(Payment).where(Payment.intent_id == intent.id)).first()
     if payment is None:
         payment = Payment(tenant_id=tenant.id, intent_id=intent.id, currency=tenant.currency,
@@ -129,23 +133,15 @@ def _apply_event(uow: UnitOfWork, event: Event, *, now: datetime,
 
 
 def _payment_for(session: Session, intent: Intent, now: datetime) -> Payment | None:
-    payment = session.scalars(sa.select(Payment).where(Payment.intent_id == intent.id)
-                              .with_for_update()).first()
-    if payment is not None:
-        return payment
-    # The intent exists at Stripe but its row was never committed (a crash right after
-    # creating it): the metadata says whose it is.
-    raw = intent.metadata.get("tenant_id", "")
-    tenant = session.get(Tenant, int(raw)) if raw.isdigit() else None
-    if tenant is None:
-        return None
-    unit = minor_unit_micros(tenant.currency)
-    payment = Payment(tenant_id=tenant.id, intent_id=intent.id, currency=tenant.currency,
-                      amount_micros=intent.amount * unit, status="pending",
-                      created_at=now, updated_at=now)
-    session.add(payment)
-    session.flush()
-    return payment
+    """The payment this app recorded when it created the intent, or None.
+
+    Never whichever tenant the intent's metadata names: anyone else using the Stripe
+    account could make such an intent. Nothing is lost by refusing one: the payer gets
+    the client secret only after our row is committed, so an intent of ours that
+    succeeded has its row.
+    """
+    return session.scalars(sa.select(Payment).where(Payment.intent_id == intent.id)
+                           .with_for_update()).first()
 
 
 def received_minor(intent: Intent) -> int | None:

@@ -205,4 +205,4 @@ def test_tenant_tables_cover_the_accounting_and_customer_tables():
     names = {t.name for t in tenant_tables()}
     assert {"tenants", "users", "api_tokens", "ledger_entries", "payments",
             "termination_lines", "erasures"} <= names
-    assert "login_attempts" not in names and "inbound_events" in names
+    assert "login_throttles" not in names and "inbound_events" in names

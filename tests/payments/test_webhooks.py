@@ -133,15 +133,32 @@ def test_failed_payment_is_shown_and_a_late_failure_does_not_undo_success(
         assert payment.status == "succeeded" and payment.failure_message is None
 
 
-def test_intent_unknown_to_the_database_is_credited_from_its_metadata(
-        client, factory, stripe_fake, app):
-    # The intent was created at Stripe but our commit never happened (a crash).
+def test_an_intent_the_app_never_created_credits_nobody(client, factory, stripe_fake, app):
+    # Signed by Stripe, naming a tenant in its metadata, but not one of our intents.
     tenant = factory.tenant()
-    post_event(client, event("payment_intent.succeeded",
-                             intent_obj("pi_orphan", 1500, tenant.id, received=1500)))
-    assert _state(app, tenant.id)[:2] == ("active", 15_000_000)
+    resp = post_event(client, event("payment_intent.succeeded",
+                                    intent_obj("pi_orphan", 500000, tenant.id,
+                                               received=500000)))
+    assert resp.status_code == 200 and resp.get_json()["outcome"] == "unknown_intent"
+    assert _state(app, tenant.id) == ("pending", 0, 0)
     with app.app_context():
-        assert db.session.scalars(sa.select(Payment)).one().intent_id == "pi_orphan"
+        assert db.session.scalar(sa.select(sa.func.count(Payment.id))) == 0
+        assert db.session.scalar(sa.select(InboundEvent.outcome)) == "unknown_intent"
+
+
+def test_a_provider_failure_is_logged_not_shown(client, factory, stripe_fake, caplog):
+    from callcenter.integrations.stripe_gateway import GatewayError
+
+    def refuse(**_):
+        raise GatewayError("connection to 10.1.2.3:443 refused (api.stripe.internal)")
+
+    stripe_fake.create_intent = refuse
+    tenant = factory.tenant()
+    resp = client.post(f"/api/v1/tenants/{tenant.id}/payment-intents",
+                       json={"amount": "50.00"}, headers=bearer(factory.token(tenant.owner_email)))
+    assert resp.status_code == 502
+    assert "10.1.2.3" not in resp.get_data(as_text=True)
+    assert "10.1.2.3" in caplog.text
 
 
 def test_arrears_are_paid_first_by_a_card_payment(client, factory, stripe_fake, app, clock):

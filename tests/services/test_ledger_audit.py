@@ -90,3 +90,30 @@ def test_call_in_progress_whose_hold_was_released_fails(app, client, factory, cl
         assert db.session.get(Hold, call.hold_id).state == "released"
         checks = {m.check for m in ledger_audit.verify(db.session)}
     assert checks == {"call_hold"}
+
+
+def test_the_billing_job_audits_the_ledger_and_alerts_admins(client, factory, clock, app):
+    from callcenter.services import billing_job
+    from callcenter.services.access import SYSTEM
+    from callcenter.services.uow import UnitOfWork
+    from tests.factories import PASSWORD
+
+    tenant_id, _ = _history(client, factory, clock)
+
+    def run() -> int:
+        with app.app_context():
+            report = billing_job.run(UnitOfWork(db.session), SYSTEM, as_of=clock(),
+                                     now=clock(), retention_days=30, secret="s", gateway=None)
+            return billing_job.report_json(report)["ledger_mismatches"]
+
+    assert run() == 0
+    _corrupt(app, sa.update(Tenant).where(Tenant.id == tenant_id)
+             .values(balance_micros=Tenant.balance_micros + 1))
+    assert run() == 1
+    factory.admin("ops@example.com")
+    client.post("/login", data={"email": "ops@example.com", "password": PASSWORD})
+    page = client.get("/admin/tenants").get_data(as_text=True)
+    assert "The ledger audit found 1 mismatch" in page
+    assert f"tenant {tenant_id}</a>: balance" in page
+    trail = client.get(f"/admin/tenants/{tenant_id}").get_data(as_text=True)
+    assert "ledger.mismatch" in trail

@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 
 from callcenter.services import call_log, rates
 from callcenter.services import calls as call_service
-from callcenter.services.access import tenant_for
+from callcenter.services.access import require_role, tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import CALL_REQUEST
 from callcenter.web.common import serialize
@@ -30,9 +30,11 @@ def authorize_call():
         200: {description: "{allowed, call_id, max_duration_seconds, reasons}"}
         404: {description: no such seat for this tenant}
     """
+    who = actor()
+    require_role(who, ("admin", "owner"))
     wanted = read(CALL_REQUEST)
     decision = call_service.authorize_for(
-        session(), actor(), seat_identity=wanted.seat_identity, to=wanted.to, now=now(),
+        session(), who, seat_identity=wanted.seat_identity, to=wanted.to, now=now(),
         max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy())
     commit()
     return jsonify({"allowed": decision.allowed,

@@ -6,9 +6,15 @@ from flask import jsonify, request
 
 from callcenter.services import compliance, consents, scripts
 from callcenter.services import number_lists as lists
-from callcenter.services.access import tenant_for
+from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp
-from callcenter.web.api.inputs import COMPLIANCE_CHECK, CONSENTS, NEW_SCRIPT, SCRIPT_REVIEW
+from callcenter.web.api.inputs import (
+    COMPLIANCE_CHECK,
+    CONSENTS,
+    NEW_SCRIPT,
+    NUMBER_REF,
+    SCRIPT_REVIEW,
+)
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, compliance_policy, now, session
 from callcenter.web.common.inputs import accepts, read
@@ -81,12 +87,38 @@ def list_consents(tenant_id: int):
     return jsonify(offset_page(rows, offset, limit, serialize.consent))
 
 
-@bp.delete("/tenants/<int:tenant_id>/consents/<path:number>")
-def revoke_consent(tenant_id: int, number: str):
+def _revoke(tenant_id: int, number: str | None):
+    who = actor()
+    tenant = tenant_for(session(), who, tenant_id, roles=LIST_ROLES)
+    number = number if number is not None else read(NUMBER_REF).number
+    consent = consents.revoke(session(), who, tenant, number, now=now())
+    commit()
+    return jsonify(serialize.consent(consent))
+
+
+@bp.post("/tenants/<int:tenant_id>/consents/revocations")
+@accepts(NUMBER_REF)
+def revoke_consent_by_body(tenant_id: int):
     """Revoke consent.
     ---
-    delete:
+    post:
       summary: Revoke a number's consent; later calls to it are refused
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200: {description: the consent record}
+        404: {description: no consent on record}
+    """
+    return _revoke(tenant_id, None)
+
+
+@bp.delete("/tenants/<int:tenant_id>/consents/<path:number>")
+def revoke_consent(tenant_id: int, number: str):
+    """Revoke consent (the number in the path: kept for old clients).
+    ---
+    delete:
+      summary: Revoke a number's consent; prefer POST .../consents/revocations
+      deprecated: true
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
         - {name: number, in: path, required: true, schema: {type: string}}
@@ -94,11 +126,7 @@ def revoke_consent(tenant_id: int, number: str):
         200: {description: the consent record}
         404: {description: no consent on record}
     """
-    who = actor()
-    tenant = tenant_for(session(), who, tenant_id, roles=LIST_ROLES)
-    consent = consents.revoke(session(), who, tenant, number, now=now())
-    commit()
-    return jsonify(serialize.consent(consent))
+    return _revoke(tenant_id, number)
 
 
 @bp.post("/tenants/<int:tenant_id>/scripts")
@@ -152,8 +180,10 @@ def review_script(script_id: int):
         200: {description: the script}
         409: {description: not waiting for review}
     """
+    who = actor()
+    require_admin(who)
     review = read(SCRIPT_REVIEW)
-    script = scripts.review(session(), actor(), script_id, review.decision, review.note,
+    script = scripts.review(session(), who, script_id, review.decision, review.note,
                             now=now())
     commit()
     return jsonify(serialize.script(script))

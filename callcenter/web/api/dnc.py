@@ -9,7 +9,7 @@ from callcenter.services import number_lists as lists
 from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.compliance import LIST_ROLES
-from callcenter.web.api.inputs import DNC_NUMBERS
+from callcenter.web.api.inputs import DNC_NUMBERS, NUMBER_REF
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, now, session
 from callcenter.web.common.inputs import accepts, read
@@ -57,23 +57,60 @@ def list_tenant_dnc(tenant_id: int):
     return jsonify(offset_page(rows, offset, limit, serialize.dnc_entry))
 
 
-@bp.delete("/tenants/<int:tenant_id>/dnc/<path:number>")
-def remove_tenant_dnc(tenant_id: int, number: str):
+def _remove(tenant_id: int | None, number: str | None):
+    who = actor()
+    if tenant_id is None:
+        require_admin(who)
+    else:
+        tenant_for(session(), who, tenant_id, roles=LIST_ROLES)
+    number = number if number is not None else read(NUMBER_REF).number
+    dnc.remove(session(), who, tenant_id, number)
+    commit()
+    return "", 204
+
+
+@bp.post("/tenants/<int:tenant_id>/dnc/removals")
+@accepts(NUMBER_REF)
+def remove_tenant_dnc_by_body(tenant_id: int):
     """Remove from the tenant's do-not-call list.
     ---
-    delete:
+    post:
       summary: Take a number off the tenant's do-not-call list
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        204: {description: removed}
+    """
+    return _remove(tenant_id, None)
+
+
+@bp.post("/dnc/removals")
+@accepts(NUMBER_REF)
+def remove_platform_dnc_by_body():
+    """Remove from the platform do-not-call list.
+    ---
+    post:
+      summary: Take a number off the platform-wide list (admin)
+      responses:
+        204: {description: removed}
+    """
+    return _remove(None, None)
+
+
+@bp.delete("/tenants/<int:tenant_id>/dnc/<path:number>")
+def remove_tenant_dnc(tenant_id: int, number: str):
+    """Remove from the tenant's do-not-call list (the number in the path: old clients).
+    ---
+    delete:
+      summary: Take a number off the tenant's list; prefer POST .../dnc/removals
+      deprecated: true
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
         - {name: number, in: path, required: true, schema: {type: string}}
       responses:
         204: {description: removed}
     """
-    who = actor()
-    tenant = tenant_for(session(), who, tenant_id, roles=LIST_ROLES)
-    dnc.remove(session(), who, tenant.id, number)
-    commit()
-    return "", 204
+    return _remove(tenant_id, number)
 
 
 @bp.post("/dnc")
@@ -116,15 +153,14 @@ def list_platform_dnc():
 
 @bp.delete("/dnc/<path:number>")
 def remove_platform_dnc(number: str):
-    """Remove from the platform do-not-call list.
+    """Remove from the platform do-not-call list (the number in the path: old clients).
     ---
     delete:
-      summary: Take a number off the platform-wide list (admin)
+      summary: Take a number off the platform-wide list (admin); prefer POST /dnc/removals
+      deprecated: true
       parameters:
         - {name: number, in: path, required: true, schema: {type: string}}
       responses:
         204: {description: removed}
     """
-    dnc.remove(session(), actor(), None, number)
-    commit()
-    return "", 204
+    return _remove(None, number)

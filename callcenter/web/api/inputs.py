@@ -121,6 +121,16 @@ class LineClosure:
     reference: str | None
 
 
+@dataclass(frozen=True)
+class NumberRef:
+    number: str
+
+
+# A phone number in a body, not in the URL path: paths end up in access logs.
+NUMBER_REF = Body("NumberRef", (
+    Field("number", NUMBER, required=True),
+), build=NumberRef)
+
 TOKEN_REQUEST = Body("TokenRequest", (
     Field("email", string(example="owner@example.com"), required=True),
     Field("password", string(fmt="password"), required=True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from callcenter.services import tenants as tenant_service
-from callcenter.services.access import tenant_for
+from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import NEW_TENANT, REASON, TENANT_SETTINGS
 from callcenter.web.common import serialize
@@ -26,8 +26,9 @@ def create_tenant():
         403: {description: admins only}
         409: {description: owner email already used}
     """
-    new = read(NEW_TENANT)
-    tenant = tenant_service.create_tenant(session(), actor(), new, now=now())
+    who = actor()
+    require_admin(who)  # before the body: other roles learn nothing of its fields
+    tenant = tenant_service.create_tenant(session(), who, read(NEW_TENANT), now=now())
     commit()
     return jsonify(serialize.tenant(tenant)), 201
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify
+from flask import g, jsonify
 
 from callcenter.domain.errors import Unauthorized
 from callcenter.services import auth as auth_service
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import TOKEN_REQUEST
-from callcenter.web.common.context import client_ip, commit, now, session
+from callcenter.web.common.context import client_ip, commit, now, session, throttle_policy
 from callcenter.web.common.inputs import accepts, read
 
 
@@ -23,15 +23,11 @@ def create_token():
       responses:
         201: {description: "{token}: shown once, store it"}
         401: {description: wrong credentials}
-        429: {description: too many failed attempts}
+        429: {description: "too many failed attempts: wait Retry-After seconds"}
     """
     credentials = read(TOKEN_REQUEST)
-    cfg = current_app.config
-    user = auth_service.authenticate(
-        session(), credentials.email, credentials.password, ip=client_ip(), now=now(),
-        max_per_email=cfg["LOGIN_MAX_FAILURES_PER_EMAIL"],
-        max_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"], window_seconds=cfg["LOGIN_WINDOW_SECONDS"],
-    )
+    user = auth_service.authenticate(session(), credentials.email, credentials.password,
+                                     ip=client_ip(), now=now(), policy=throttle_policy())
     if user is None:
         commit()  # the failed attempt must count
         raise Unauthorized("wrong email or password")

@@ -22,6 +22,7 @@ from callcenter.domain.errors import DomainError, InvalidInput, Unauthorized
 from callcenter.extensions import db
 from callcenter.models import Tenant
 from callcenter.services.access import Actor, tenant_for
+from callcenter.services.auth import ThrottlePolicy
 from callcenter.services.compliance import CompliancePolicy
 from callcenter.services.uow import UnitOfWork
 
@@ -124,6 +125,16 @@ def idempotency_key() -> str | None:
 def client_ip() -> str:
     """The client's address; behind `TRUSTED_PROXIES` proxies, as the first one saw it."""
     return request.remote_addr or "unknown"
+
+
+def throttle_policy() -> ThrottlePolicy:
+    """The sign-in throttle's settings."""
+    cfg = current_app.config
+    return ThrottlePolicy(account_free=cfg["LOGIN_MAX_FAILURES_PER_EMAIL"],
+                          client_free=cfg["LOGIN_MAX_FAILURES_PER_IP"],
+                          account_max_delay=cfg["LOGIN_MAX_DELAY_PER_EMAIL"],
+                          client_max_delay=cfg["LOGIN_MAX_DELAY_PER_IP"],
+                          window=cfg["LOGIN_WINDOW_SECONDS"])
 
 
 def compliance_policy() -> CompliancePolicy:

@@ -44,9 +44,14 @@ def init_app(app: Flask) -> None:
     def domain_error(exc: DomainError):
         rollback()
         status = STATUS.get(exc.code, 400)
+        headers = {}
+        if status == 429:
+            headers["Retry-After"] = str(exc.details.get("retry_after", 60))
         if wants_json():
-            return error_response(exc.code, exc.message, status, exc.details)
-        return render_template("error.html", status=status, message=exc.message), status
+            body, _ = error_response(exc.code, exc.message, status, exc.details)
+            return body, status, headers
+        return render_template("error.html", status=status, message=exc.message), status, \
+            headers
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -13,6 +13,7 @@ from callcenter.domain.clock import parse_as_of
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import normalize_currency, parse_amount
 from callcenter.domain.rating import MAX_INCREMENT_SECONDS, parse_increment
+from callcenter.domain.untrusted import clean_text
 from callcenter.services import auth, rates
 from callcenter.services import number_lists as lists
 from callcenter.web.common.inputs import Body, Field, Kind, invalid
@@ -40,7 +41,7 @@ def string(*, min_length: int = 0, max_length: int | None = None, example: str |
             raise invalid(name, f"{name} must be at least {min_length} character(s)")
         if max_length and len(value) > max_length:
             raise invalid(name, f"{name} must be at most {max_length} characters")
-        return value
+        return clean_text(value, name)
 
     return Kind(schema, check)
 
@@ -54,7 +55,7 @@ def text(max_length: int, *, example: str | None = None) -> Kind:
     def check(value: Any, name: str) -> str:
         if not isinstance(value, str) or not value.strip() or len(value) > max_length:
             raise invalid(name, f"{name} is required (text up to {max_length} characters)")
-        return value.strip()
+        return clean_text(value.strip(), name)
 
     return Kind(schema, check)
 

@@ -8,6 +8,7 @@ import binascii
 from flask import request
 
 from callcenter.domain.errors import InvalidInput
+from callcenter.domain.untrusted import MAX_ID, MAX_OFFSET, ascii_digits
 
 
 def _cursor() -> int | None:
@@ -18,14 +19,14 @@ def _cursor() -> int | None:
         value = base64.urlsafe_b64decode(raw.encode() + b"==").decode()
     except (binascii.Error, UnicodeDecodeError):
         value = ""
-    if not value.isdigit():
+    if not ascii_digits(value) or int(value) > MAX_ID:
         raise InvalidInput("cursor is not valid", details={"field": "cursor"})
     return int(value)
 
 
 def _limit() -> int:
     raw = request.args.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+    if not ascii_digits(raw) or not 1 <= int(raw) <= 200:
         raise InvalidInput("limit must be from 1 to 200", details={"field": "limit"})
     return int(raw)
 
@@ -45,8 +46,9 @@ def next_cursor(rows: list, limit: int) -> str | None:
 def list_window() -> tuple[int, int]:
     """(offset, limit) of an offset page: limit 1 to 5000, default 1000."""
     offset, limit = request.args.get("offset", "0"), request.args.get("limit", "1000")
-    if not offset.isdigit() or not limit.isdigit() or not 1 <= int(limit) <= 5000:
-        raise InvalidInput("offset must be >= 0 and limit 1 to 5000")
+    if not ascii_digits(offset) or not ascii_digits(limit) or int(offset) > MAX_OFFSET \
+            or not 1 <= int(limit) <= 5000:
+        raise InvalidInput(f"offset must be 0 to {MAX_OFFSET} and limit 1 to 5000")
     return int(offset), int(limit)
 
 

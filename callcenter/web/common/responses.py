@@ -8,19 +8,20 @@ from collections.abc import Iterable
 
 from flask import Response, send_file, stream_with_context
 
+from callcenter.domain.untrusted import spreadsheet_safe
 from callcenter.extensions import db
 from callcenter.services import export
 from callcenter.web.common.context import acting_tenant, actor, commit, now
 
 
 def csv_response(header: list[str], rows: Iterable[list], filename: str) -> Response:
-    """Stream rows as CSV without holding them all in memory."""
+    """Stream rows as CSV without holding them all in memory; no cell runs as a formula."""
     def generate():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(header)
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
             if buffer.tell() > 64_000:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, abort, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -45,6 +47,25 @@ def trust_proxies(app: Flask) -> None:
                                 x_port=hops)
 
 
+def _origin(url: str | None) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def content_security_policy(config) -> str:
+    """Scripts only from our own files and Stripe.js (no inline script, no handlers);
+    Stripe Elements may frame and call Stripe; nobody may frame us."""
+    stripe = " ".join(filter(None, {_origin(config.get("STRIPE_JS_URL")),
+                                    "https://js.stripe.com"}))
+    return "; ".join((
+        "default-src 'self'", f"script-src 'self' {stripe}",
+        f"frame-src {stripe} https://hooks.stripe.com",
+        "connect-src 'self' https://api.stripe.com", "img-src 'self' data:",
+        "style-src 'self' 'unsafe-inline'",  # Stripe Elements styles its own frame
+        "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+        "frame-ancestors 'none'"))
+
+
 def init_app(app: Flask) -> None:
     """Load users per request and set protective headers."""
     login_manager.login_view = "auth.login"
@@ -56,6 +77,7 @@ def init_app(app: Flask) -> None:
         return SessionUser(user) if user is not None else None
 
     hsts = int(app.config.get("HSTS_SECONDS") or 0)
+    csp = content_security_policy(app.config)
 
     @app.before_request
     def refuse_oversized_bodies() -> None:
@@ -69,6 +91,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", csp)
         if hsts:
             response.headers.setdefault("Strict-Transport-Security",
                                         f"max-age={hsts}; includeSubDomains")

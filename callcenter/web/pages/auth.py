@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from callcenter.domain.errors import RateLimited
 from callcenter.services import auth as auth_service
-from callcenter.web.common.context import client_ip, commit, now, session
+from callcenter.web.common.context import (
+    client_ip,
+    commit,
+    now,
+    rollback,
+    session,
+    throttle_policy,
+)
 from callcenter.web.common.security import SessionUser
 
 bp = Blueprint("auth", __name__)
@@ -35,16 +42,15 @@ def login():
         return redirect(home_for(current_user))
     status = 200
     if request.method == "POST":
-        cfg = current_app.config
         try:
             user = auth_service.authenticate(
                 session(), request.form.get("email", ""), request.form.get("password", ""),
-                ip=client_ip(), now=now(), max_per_email=cfg["LOGIN_MAX_FAILURES_PER_EMAIL"],
-                max_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"],
-                window_seconds=cfg["LOGIN_WINDOW_SECONDS"])
+                ip=client_ip(), now=now(), policy=throttle_policy())
         except RateLimited as exc:
-            flash(exc.message, "error")
-            return render_template("auth/login.html"), 429
+            rollback()
+            wait = exc.details["retry_after"]
+            flash(f"Too many failed sign-ins: try again in {wait} seconds.", "error")
+            return render_template("auth/login.html"), 429, {"Retry-After": str(wait)}
         commit()
         if user is not None:
             login_user(SessionUser(user))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, render_template, request
 
 from callcenter.domain.errors import InvalidInput
+from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.models import CALL_STATUSES, Tenant
 from callcenter.services import call_log, dnc
 from callcenter.services import number_lists as lists
@@ -27,7 +28,8 @@ def call_log_page(tenant: Tenant, template: str, **extra):
         rows = call_log.iter_all(session(), who, tenant.id, filters)
         return csv_response(call_log.CSV_HEADER, (call_log.csv_row(c) for c in rows),
                             f"calls-{tenant.account_code}.csv")
-    before = request.args.get("before", type=int)
+    raw = request.args.get("before", "")
+    before = int(raw) if ascii_digits(raw) and int(raw) <= MAX_ID else None
     rows = call_log.calls(session(), who, tenant.id, filters, before_id=before,
                           limit=PAGE + 1)
     return render_template(template, tenant=tenant, calls=rows[:PAGE],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from callcenter.domain.errors import InvalidInput
+from callcenter.domain.untrusted import ascii_digits
+from callcenter.integrations.call_reports import MAX_PLAUSIBLE_SECONDS
 from callcenter.services import inbox, rates, reconcile
 from callcenter.services.tenants import current_rate_plan
 from callcenter.web.common.context import (
@@ -44,8 +46,8 @@ def resolve_call(call_id: int):
     raw = request.form.get("duration", "")
 
     def settle() -> None:
-        if not raw.isdigit():
-            raise InvalidInput("duration must be a whole number of seconds")
+        if not ascii_digits(raw) or int(raw) > MAX_PLAUSIBLE_SECONDS:
+            raise InvalidInput("duration must be a whole number of seconds, at most a week")
         reconcile.resolve(session(), actor(), call, int(raw), now=now())
 
     if form_action(settle)[0]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from callcenter.domain.errors import InvalidInput
 from callcenter.domain.screening import Screener
+from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.services import dnc, screening, scripts
 from callcenter.web.common.context import actor, admin_required, form_action, now, session
 from callcenter.web.pages.admin import bp
@@ -65,9 +67,12 @@ def lexicon():
 def _lexicon_change(form):
     """The service call a lexicon-page form asks for."""
     action, raw_id = form.get("action"), form.get("id", "")
-    if action == "remove" and raw_id.isdigit():
+    if action in ("remove", "remove_entry") and not (ascii_digits(raw_id)
+                                                    and int(raw_id) <= MAX_ID):
+        raise InvalidInput("no such entry")
+    if action == "remove":
         return lambda: scripts.remove_term(session(), actor(), int(raw_id), now=now())
-    if action == "remove_entry" and raw_id.isdigit():
+    if action == "remove_entry":
         return lambda: screening.remove_entry(session(), actor(), int(raw_id), now=now())
     if action == "add_concept":
         return lambda: screening.add_concept(session(), actor(), form.get("name"),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import parse_amount
+from callcenter.domain.untrusted import ascii_digits
 from callcenter.models import TENANT_STATUSES
-from callcenter.services import audit, billing, topups
+from callcenter.services import audit, billing, ledger_audit, topups
 from callcenter.services import ledger as ledger_service
 from callcenter.services import seats as seat_service
 from callcenter.services import tenants as tenant_service
@@ -32,8 +34,9 @@ def tenants():
     q = request.args.get("q", "").strip()
     status = request.args.get("status") or None
     rows = tenant_service.list_tenants(session(), actor(), q=q or None, status=status)
+    alerts = ledger_audit.recent_alerts(session(), since=now() - timedelta(days=7))
     return render_template("admin/tenants.html", tenants=rows, q=q, status=status,
-                           statuses=TENANT_STATUSES)
+                           statuses=TENANT_STATUSES, ledger_alerts=alerts)
 
 
 @bp.get("/tenants/<int:tenant_id>")
@@ -95,7 +98,7 @@ def provision_seats(tenant_id: int):
     count = request.form.get("count", "").strip()
 
     def provision():
-        if not label and count and not count.isdigit():
+        if not label and count and not ascii_digits(count):
             raise InvalidInput("count must be a whole number", details={"field": "count"})
         return seat_service.provision(
             session(), actor(), t, now=now(), label=label or None,

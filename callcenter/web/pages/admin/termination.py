@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from callcenter.domain import lifecycle
 from callcenter.domain.errors import DomainError
+from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.models.payment import TERMINATION_REASONS
 from callcenter.services import erasure, settlement
 from callcenter.services import termination as termination_service
@@ -40,7 +41,7 @@ def terminations():
 def termination_go():
     """Open the termination page of the tenant picked in the list page's form."""
     raw = request.args.get("tenant_id", "")
-    if not raw.isdigit():
+    if not ascii_digits(raw) or int(raw) > MAX_ID:
         return redirect(url_for("admin.terminations"))
     return _back(int(raw))
 
