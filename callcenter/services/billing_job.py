@@ -2,7 +2,8 @@
 
 Renewals and dunning up to `as_of`, then what the real clock makes due: automatic
 terminations of tenants suspended too long, erasure after the retention period, card
-refunds recorded but never sent, and the pruning of old failed sign-ins. Each tenant
+refunds recorded but never sent, last month's statements (issued and mailed on the
+first run in a month), and the pruning of old failed sign-ins. Each tenant
 is its own transaction, so a failing one does not stop the rest.
 """
 
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from callcenter.domain.errors import DomainError
 from callcenter.domain.money import format_amount
 from callcenter.integrations.stripe_gateway import PaymentGateway
-from callcenter.services import auth, billing, erasure, termination
+from callcenter.services import auth, billing, erasure, statements, termination
 from callcenter.services.access import SYSTEM, Actor, require_admin
 from callcenter.services.uow import UnitOfWork
 
@@ -26,6 +27,7 @@ class JobReport:
     billing: billing.RunReport
     erasure: dict[str, list[int]] = field(default_factory=dict)
     refunds_sent: int = 0
+    statements_issued: list[int] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -50,9 +52,11 @@ def run(uow: UnitOfWork, actor: Actor, *, as_of: datetime, now: datetime, retent
     sent = 0
     for tenant_id in termination.tenants_with_unsent_refunds(uow.session):
         sent += len(termination.send_refunds(uow, gateway, tenant_id, now=now))
+    issued = statements.issue_due(uow, now=now)
     auth.prune_login_attempts(uow.session, before=now - timedelta(days=1))
     uow.commit()
-    return JobReport(billing=report, erasure=erased, refunds_sent=sent)
+    return JobReport(billing=report, erasure=erased, refunds_sent=sent,
+                     statements_issued=issued)
 
 
 def _by_currency(amounts) -> dict[str, str]:
@@ -71,4 +75,5 @@ def report_json(report: JobReport) -> dict:
         "suspended": r.suspended, "to_terminate": r.to_terminate,
         "terminated": r.terminated, "failed": r.failed,
         "erasure": report.erasure, "refunds_sent": report.refunds_sent,
+        "statements_issued": len(report.statements_issued),
     }

@@ -42,6 +42,7 @@ from callcenter.web.api import (  # noqa: E402,F401
     openapi,
     payments,
     seats,
+    statements,
     tenant_data,
     tenants,
     termination,
