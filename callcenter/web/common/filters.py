@@ -9,6 +9,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from callcenter.domain.money import format_amount
+from callcenter.services.mail import delivery
 
 
 def highlight(text: str, hits: list[dict]) -> Markup:
@@ -36,3 +37,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_amount
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["mail_delivery"] = delivery

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import parse_amount
 from callcenter.models import TENANT_STATUSES
-from callcenter.services import audit, billing, topups
+from callcenter.services import alerts, audit, billing, topups
 from callcenter.services import ledger as ledger_service
 from callcenter.services import seats as seat_service
 from callcenter.services import tenants as tenant_service
@@ -45,6 +45,7 @@ def tenant(tenant_id: int):
         "admin/tenant.html", tenant=t,
         entries=ledger_service.entries(session(), t.id, limit=50),
         audit_rows=audit.for_tenant(session(), t.id, limit=20),
+        alerts=alerts.for_tenant(session(), actor(), t.id, limit=10),
         plan=tenant_service.current_rate_plan(session(), t.id),
         seats=seat_service.list_seats(session(), t.id),
         billing=billing.summary(session(), t),
