@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,14 @@ class Period:
 
     def previous(self) -> Period:
         return Period(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return self.next().first_day - timedelta(days=1)
 
     def bounds(self, zone: str) -> tuple[datetime, datetime]:
         """[start, end) of the month in `zone`, as UTC moments (DST-safe)."""

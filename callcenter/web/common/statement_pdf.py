@@ -4,7 +4,6 @@ the account and the period, the summary, call and SMS figures, then every entry.
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 from flask import send_file
 from fpdf import FPDF
@@ -47,10 +46,8 @@ def build(st: MonthStatement, *, generated: str) -> bytes:
     pdf.set_font(family, "B", 12)
     pdf.cell(0, 7, printable(t.name, family), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 9)
-    first = local_time(st.start, zone, "%Y-%m-%d")
-    last = local_time(st.end - timedelta(seconds=1), zone, "%Y-%m-%d")
     for line in (f"Account {t.account_code or t.id}", f"Currency {t.currency}",
-                 f"From {first} to {last} ({zone})",
+                 f"From {st.period.first_day} to {st.period.last_day} ({zone})",
                  f"Generated {generated}" + ("" if st.complete else " (month in progress)")):
         pdf.cell(0, 5, printable(line, family), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
