@@ -28,15 +28,15 @@ from callcenter.services.access import Actor, tenant_for
 def crossed(session: Session, tenant_id: int, *, now: datetime) -> Alert | None:
     """Raise the low-balance alert if the tenant is armed and below its threshold; else None.
 
-    Closed accounts and terminations in progress (whose settlement empties the balance)
-    are left alone.
+    Accounts not opened yet (no money arrived), closed ones and terminations in progress
+    (whose settlement empties the balance) are left alone.
     """
     row = session.execute(
         sa.update(Tenant)
         .where(Tenant.id == tenant_id, Tenant.low_balance_armed.is_(True),
                Tenant.low_balance_threshold_micros > 0,
                Tenant.balance_micros < Tenant.low_balance_threshold_micros,
-               Tenant.status.in_(lifecycle.OPEN),
+               Tenant.status.in_(lifecycle.BILLABLE),
                sa.func.coalesce(Tenant.suspension_cause, "") != lifecycle.TERMINATION)
         .values(low_balance_armed=False)
         .returning(Tenant.balance_micros, Tenant.low_balance_threshold_micros, Tenant.name,
@@ -98,9 +98,10 @@ def threshold_changed(session: Session, tenant: Tenant, *, now: datetime) -> Non
 
 
 def is_low(tenant: Tenant) -> bool:
-    """The dashboard's banner: the balance is below a threshold that is set."""
-    return 0 < tenant.low_balance_threshold_micros and \
-        tenant.balance_micros < tenant.low_balance_threshold_micros
+    """The dashboard's banner: an open account's balance is below a threshold that is set."""
+    return tenant.status in lifecycle.BILLABLE and not lifecycle.terminating(tenant) \
+        and 0 < tenant.low_balance_threshold_micros \
+        and tenant.balance_micros < tenant.low_balance_threshold_micros
 
 
 def for_tenant(session: Session, actor: Actor, tenant_id: int, *,

@@ -123,3 +123,19 @@ def test_a_tenant_without_a_threshold_never_alerts(session, factory, clock):
                 allow_negative=True)
     session.commit()
     assert _alerts(session) == []
+
+
+def test_an_account_not_opened_yet_gets_no_alert(session, factory, clock):
+    from callcenter.services import tenants
+    from callcenter.services.tenants import SettingsChange
+
+    tid = factory.tenant().id  # pending: no money yet
+    tenant = session.get(Tenant, tid)
+    tenants.update_settings(session, factory.admin_actor(), tenant,
+                            SettingsChange(low_balance_threshold_micros=20_000_000), now=clock())
+    session.commit()
+    assert _alerts(session) == [] and tenant.low_balance_armed is True
+    topups.receive_funds(session, tid, 30_000_000, key="first", now=clock())
+    ledger.post(session, tid, kind="call", amount=-15_000_000, key="c", now=clock())
+    session.commit()
+    assert [a.balance_micros for a in _alerts(session)] == [15_000_000]
