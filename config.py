@@ -60,6 +60,16 @@ class Config:
     # declared length, and stops reading a chunked body at the limit).
     MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_BYTES", 1024 * 1024)
     HSTS_SECONDS = 0  # Strict-Transport-Security: production only (TLS at the balancer)
+    # Outgoing mail (alerts, notices, statements). Without SMTP_HOST mail is recorded in
+    # the outbox and shown to admins, not sent.
+    SMTP_HOST = os.environ.get("SMTP_HOST")
+    SMTP_PORT = _env_int("SMTP_PORT", 0) or None  # None: 587 with STARTTLS, else 25
+    SMTP_USER = os.environ.get("SMTP_USER")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") != "0"
+    MAIL_FROM = os.environ.get("MAIL_FROM")
+    # Least advance notice of maintenance without an explicit (audited) override.
+    MIN_NOTICE_HOURS = _env_int("MIN_NOTICE_HOURS", 24)
     # Background jobs (mail, SMS, deliveries) run in a thread of every app server.
     BACKGROUND_WORKER = os.environ.get("BACKGROUND_WORKER", "1") != "0"
     BACKGROUND_POLL_SECONDS = _env_int("BACKGROUND_POLL_SECONDS", 5)

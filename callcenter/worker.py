@@ -20,6 +20,8 @@ from callcenter.domain.clock import system_clock
 from callcenter.extensions import db
 from callcenter.integrations.stripe_gateway import EXTENSION as STRIPE
 from callcenter.services import background
+from callcenter.services import mail as _mail  # noqa: F401 - registers the `mail` handler
+from callcenter.services import notices as _notices  # noqa: F401 - and `notice.mail`
 from callcenter.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

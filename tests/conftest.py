@@ -175,3 +175,32 @@ def factory(app, clock):
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def smtp():
+    """A local SMTP server; pair it with `app_config` returning `smtp.settings`."""
+    from tests.mailserver import smtp_server
+
+    with smtp_server() as (inbox, settings):
+        inbox.settings = settings
+        yield inbox
+
+
+@pytest.fixture
+def run_jobs(app, clock):
+    """Run every due background job once, as the app's worker would (with its config)."""
+    def run(**kw) -> dict[str, int]:
+        from callcenter.extensions import db
+        from callcenter.services import background
+        from callcenter.services.uow import UnitOfWork
+        from callcenter.worker import context
+
+        with app.app_context():
+            try:
+                return background.run_due(UnitOfWork(db.session), context(app), clock=clock,
+                                          **kw)
+            finally:
+                db.session.remove()
+
+    return run

@@ -66,3 +66,9 @@ class InvalidState(Conflict):
     """The resource is not in a state that allows this operation."""
 
     code = "invalid_state"
+
+
+class ShortNotice(Conflict):
+    """Maintenance scheduled sooner than the least advance notice, without the override."""
+
+    code = "short_notice"

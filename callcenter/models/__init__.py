@@ -14,6 +14,14 @@ from callcenter.models.inbox import InboundEvent
 from callcenter.models.job import JOB_STATUSES, Job
 from callcenter.models.ledger import AuditLog, Hold, LedgerEntry
 from callcenter.models.payment import Erasure, Payment, Termination, TerminationLine
+from callcenter.models.reports import (
+    ALERT_KINDS,
+    NOTICE_SERVICES,
+    Alert,
+    Notice,
+    NoticeTenant,
+    Statement,
+)
 from callcenter.models.seat import Arrear, Seat, SeatCharge
 from callcenter.models.tenant import TENANT_STATUSES, RatePlan, Tenant
 from callcenter.models.user import ApiToken, LoginThrottle, User
@@ -23,6 +31,7 @@ __all__ = [
     "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script", "ScreeningRule",
     "Erasure", "Payment", "Termination", "TerminationLine",
     "JOB_STATUSES", "Job",
+    "ALERT_KINDS", "NOTICE_SERVICES", "Alert", "Notice", "NoticeTenant", "Statement",
     "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginThrottle",
     "RatePlan", "Seat", "SeatCharge", "TENANT_STATUSES", "Tenant", "UTCDateTime", "User", "utcnow",
 ]

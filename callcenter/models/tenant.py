@@ -40,6 +40,9 @@ class Tenant(Base):
     calling_window: Mapped[dict | None] = mapped_column(sa.JSON)  # None: 09:00-18:00 daily
     no_calls_on_holidays: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     low_balance_threshold_micros: Mapped[int] = mapped_column(default=0)
+    # False from a low-balance alert until the balance is back at the threshold, so a
+    # crossing alerts once however many debits follow (services/alerts.py).
+    low_balance_armed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     grace_days: Mapped[int] = mapped_column(sa.Integer, default=3)
     caller_id: Mapped[str | None] = mapped_column(sa.String(32))
     activated_on: Mapped[date | None] = mapped_column(sa.Date)

@@ -171,6 +171,17 @@ def retry_dead(uow: UnitOfWork, job_id: int, *, now: datetime) -> bool:
     return bool(done)
 
 
+def retry_now(uow: UnitOfWork, job_id: int, *, now: datetime) -> bool:
+    """An admin's retry: a dead job goes round again, a waiting one runs now; False if
+    the job is done (or unknown)."""
+    if retry_dead(uow, job_id, now=now):
+        return True
+    done = uow.session.execute(
+        sa.update(Job).where(Job.id == job_id, Job.status == "pending")
+        .values(run_after=now).execution_options(synchronize_session=False)).rowcount
+    return bool(done)
+
+
 def summary(session: Session) -> dict[str, int]:
     """How many jobs are pending, done and dead."""
     rows = session.execute(sa.select(Job.status, sa.func.count()).group_by(Job.status))

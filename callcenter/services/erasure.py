@@ -62,6 +62,10 @@ POLICIES: dict[str, Policy] = {
     "lexicon_terms": Policy("keep"),  # platform data, linked only through admin authors
     "jobs": Policy("keep", ("payload",)),  # mail and message bodies, addresses, numbers
     "screening_rules": Policy("keep"),  # the same
+    "alerts": Policy("keep"),  # amounts and dates; the mail's text is in its job's payload
+    "notices": Policy("keep"),  # platform data, linked only through admin authors
+    "notice_tenants": Policy("keep"),  # which platform notices concerned the tenant
+    "statements": Policy("keep"),  # issued statements are accounting
 }
 
 E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import IdempotencyConflict, InsufficientFunds, NotFound
 from callcenter.models import Hold, LedgerEntry, Tenant
+from callcenter.services import alerts
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,17 @@ class Posting:
 
 
 def _apply(session: Session, tenant_id: int, *, balance_delta: int, held_delta: int,
-           checked: bool) -> tuple[int, int] | None:
-    """Change the cached amounts atomically; None if `checked` and funds fall short."""
+           checked: bool) -> tuple[int, int, int, bool] | None:
+    """Change the cached amounts atomically; None if `checked` and funds fall short.
+
+    Returns (balance, held, low-balance threshold, alert armed) after the change."""
     stmt = (
         sa.update(Tenant)
         .where(Tenant.id == tenant_id)
         .values(balance_micros=Tenant.balance_micros + balance_delta,
                 held_micros=Tenant.held_micros + held_delta)
-        .returning(Tenant.balance_micros, Tenant.held_micros)
+        .returning(Tenant.balance_micros, Tenant.held_micros,
+                   Tenant.low_balance_threshold_micros, Tenant.low_balance_armed)
         .execution_options(synchronize_session=False)
     )
     if checked:
@@ -49,7 +53,7 @@ def _apply(session: Session, tenant_id: int, *, balance_delta: int, held_delta: 
     if tenant is not None:
         # Keep the loaded object truthful without another round trip.
         session.expire(tenant, ["balance_micros", "held_micros"])
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], row[2], row[3]) if row else None
 
 
 def _raise_short(session: Session, tenant_id: int, needed: int) -> None:
@@ -111,6 +115,8 @@ def post(session: Session, tenant_id: int, *, kind: str, amount: int, key: str, 
         if existing is None:
             raise
         return _replay(existing, kind, amount)
+    if amount < 0 and amounts[3] and amounts[0] < amounts[2]:  # armed, now below threshold
+        alerts.crossed(session, tenant_id, now=now)
     return Posting(entry, created=True)
 
 

@@ -12,7 +12,7 @@ from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidState
 from callcenter.domain.rating import Increment
 from callcenter.models import RatePlan, Seat, Tenant, User
-from callcenter.services import audit
+from callcenter.services import alerts, audit
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.auth import create_user
 
@@ -105,6 +105,8 @@ def update_settings(session: Session, actor: Actor, tenant: Tenant, change: Sett
     for field, value in changes.items():
         setattr(tenant, field, value)
     tenant.updated_at = now
+    if "low_balance_threshold_micros" in changes:
+        alerts.threshold_changed(session, tenant, now=now)
     audit.record(session, actor, "tenant.update", tenant_id=tenant.id, now=now,
                  fields=sorted(changes))
     return tenant

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
 from callcenter.models import Tenant
-from callcenter.services import arrears, audit, ledger
+from callcenter.services import alerts, arrears, audit, ledger
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.ledger import Posting
 
@@ -32,6 +32,7 @@ def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, no
     if lifecycle.can_activate(tenant):
         lifecycle.activate(tenant, now)
     arrears.pay(session, tenant, now=now)
+    alerts.rearm_if_recovered(session, tenant, now=now)
     return posting
 
 

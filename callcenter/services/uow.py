@@ -25,6 +25,8 @@ class UnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._effects: list[Effect] = []
+        # Code handed only the session (the ledger) can still defer effects: see `of`.
+        session.info["uow"] = self
 
     def after_commit(self, effect: Effect) -> None:
         """Run `effect` once the current transaction commits; drop it if it rolls back."""
@@ -54,3 +56,9 @@ class UnitOfWork:
     def pending_effects(self) -> int:
         """How many effects wait for the next commit."""
         return len(self._effects)
+
+
+def of(session: Session) -> UnitOfWork:
+    """The unit of work over `session` (the newest one made), or a new one."""
+    found = session.info.get("uow")
+    return found if isinstance(found, UnitOfWork) else UnitOfWork(session)

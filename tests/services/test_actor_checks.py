@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -14,6 +16,8 @@ from callcenter.services import (
     dnc,
     erasure,
     export,
+    notices,
+    outbox,
     payments,
     rates,
     scripts,
@@ -55,6 +59,11 @@ CASES = {
     "erasure.erase": lambda s, t, who, now: erasure.erase(s, who, t.id, secret="s", now=now),
     "termination.request": lambda s, t, who, now: termination.request(s, who, t, None,
                                                                       now=now),
+    "notices.schedule": lambda s, t, who, now: notices.schedule(
+        UnitOfWork(s), who, notices.NoticeDraft(now + timedelta(days=2),
+                                                now + timedelta(days=3), "Maintenance"),
+        now=now, min_notice_hours=24),
+    "outbox.retry": lambda s, t, who, now: outbox.retry(UnitOfWork(s), who, 1, now=now),
     # The check comes before the line or the gateway is looked at.
     "termination.retry_refund": lambda s, t, who, now: termination.retry_refund(
         s, who, None, None, now=now),
@@ -63,7 +72,7 @@ CASES = {
 # admins where the write is the owner's alone; owners where it is the platform's.
 OWNER_ONLY = {"payments.create_intent", "termination.request"}
 ADMIN_ONLY = {"dnc.add (platform)", "rates.set_rates", "billing_job.run", "erasure.erase",
-              "termination.retry_refund"}
+              "termination.retry_refund", "notices.schedule", "outbox.retry"}
 
 
 def _counts(session) -> dict[str, int]:

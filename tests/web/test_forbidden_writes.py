@@ -56,6 +56,8 @@ WRITES = [
     ("POST", "/tenants/{t}/termination/lines/{line_id}/close",
      {"status": "paid", "reference": "R-1"}, ON_T),
     ("POST", "/tenants/{t}/erasure", None, ON_T),
+    ("POST", "/notices", {"starts_at": "2026-03-10T00:00:00Z", "ends_at": "2026-03-10T02:00:00Z",
+                          "message": "Maintenance", "override_short_notice": True}, PLATFORM),
     ("GET", "/tenants/{a}/export", None, TENANT_LISTS),  # a read that writes an audit row
     ("DELETE", "/auth/tokens/{owner_token_id}", None,
      {"agent": 404, "other_owner": 404, "admin": 404}),

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from callcenter.models.payment import TERMINATION_REASONS
-from callcenter.services import seats, tenants
+from callcenter.models.reports import NOTICE_SERVICES
+from callcenter.services import notices, seats, tenants
 from callcenter.services.number_lists import Row
 from callcenter.web.common.inputs import Body, Field
 from callcenter.web.common.kinds import (
@@ -26,6 +27,7 @@ from callcenter.web.common.kinds import (
     SCHEDULE,
     TIMEZONE,
     amount,
+    array,
     boolean,
     choice,
     integer,
@@ -246,3 +248,17 @@ LINE_CLOSURE = Body("LineClosure", (
     Field("reference", string(example="REFUND-0042"),
           description="the bank's reference; required for a bank refund"),
 ), build=LineClosure)
+
+NEW_NOTICE = Body("NewNotice", (
+    Field("starts_at", MOMENT, required=True),
+    Field("ends_at", MOMENT, required=True),
+    Field("message", text(2000, example="Our carrier upgrades its switches; calls may "
+                                        "drop for up to 10 minutes."), required=True),
+    Field("services", array(choice(*NOTICE_SERVICES), max_items=len(NOTICE_SERVICES)),
+          description="what is affected; default: everything"),
+    Field("tenant_ids", array(integer(1, 2**31 - 1), min_items=1, max_items=10_000),
+          description="the tenants concerned; default: every tenant"),
+    Field("override_short_notice", boolean(), default=False,
+          description="publish even if it starts sooner than MIN_NOTICE_HOURS "
+                      "(audited)"),
+), build=notices.NoticeDraft)

@@ -18,6 +18,7 @@ STATUS = {
     "conflict": 409,
     "idempotency_conflict": 409,
     "invalid_state": 409,
+    "short_notice": 409,
     "content_prohibited": 422,
     "rate_limited": 429,
     "provider_error": 502,

@@ -1,11 +1,15 @@
-"""Jinja filters: money amounts, and scripts with their screening hits marked."""
+"""Jinja filters: money amounts, local times, scripts with their screening hits marked."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from markupsafe import Markup, escape
 
 from callcenter.domain.money import format_amount
+from callcenter.services.mail import delivery
 
 
 def highlight(text: str, hits: list[dict]) -> Markup:
@@ -23,7 +27,14 @@ def highlight(text: str, hits: list[dict]) -> Markup:
     return Markup("").join(out)
 
 
+def local_time(moment: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC moment as wall-clock time in a timezone (the tenant's)."""
+    return moment.astimezone(ZoneInfo(zone)).strftime(fmt) if moment else ""
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.jinja_env.filters["money"] = format_amount
     app.jinja_env.filters["highlight"] = highlight
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["mail_delivery"] = delivery

@@ -94,6 +94,20 @@ def integer(minimum: int, maximum: int) -> Kind:
     return Kind({"type": "integer", "minimum": minimum, "maximum": maximum}, check)
 
 
+def array(item: Kind, *, max_items: int, min_items: int = 0) -> Kind:
+    """A JSON list of `item` values, `min_items` to `max_items` long."""
+    def check(value: Any, name: str) -> list:
+        if not isinstance(value, list) or not min_items <= len(value) <= max_items:
+            raise invalid(name, f"{name} must be a list of {min_items} to {max_items} items")
+        return [item.parse(v, f"{name}[{i}]") for i, v in enumerate(value)]
+
+    schema: dict[str, Any] = {"type": "array", "items": dict(item.schema),
+                              "maxItems": max_items}
+    if min_items:
+        schema["minItems"] = min_items
+    return Kind(schema, check)
+
+
 def amount(*, allow_zero: bool = False, example: str = "12.50") -> Kind:
     """A decimal string ("12.50", up to 6 decimals) as integer micro-units."""
     return Kind({"type": "string", "format": "decimal", "example": example,

@@ -7,6 +7,7 @@ from callcenter.extensions import db
 from callcenter.models import Arrear, LedgerEntry, RatePlan, Seat, Tenant
 from callcenter.services.billing import BillingSummary
 from callcenter.services.billing_job import JobReport, report_json
+from callcenter.services.mail import delivery as mail_delivery
 from callcenter.services.tenants import TenantFacts, facts_for
 
 
@@ -206,3 +207,32 @@ def erasure(e) -> dict:
     return {"id": e.id, "tenant_id": e.tenant_id, "trigger": e.trigger,
             "actor_user_id": e.actor_user_id, "created_at": _iso(e.created_at),
             "summary": e.summary}
+
+
+def _delivery(d: dict) -> dict:
+    return {k: _iso(v) if k.endswith("_at") else v for k, v in d.items()}
+
+
+def alert(a, job, currency: str) -> dict:
+    """An alert with when and how it reached the tenant (dashboard banner, mail)."""
+    return {
+        "id": a.id, "kind": a.kind, "raised_at": _iso(a.created_at),
+        "balance": format_amount(a.balance_micros),
+        "threshold": format_amount(a.threshold_micros), "currency": currency,
+        "resolved_at": _iso(a.resolved_at),
+        "sent": [{"channel": "dashboard", "shown_from": _iso(a.created_at),
+                  "shown_until": _iso(a.resolved_at)},
+                 {"channel": "email", **_delivery(mail_delivery(job))}],
+    }
+
+
+def notice(n, *, admin: bool = False, tenant_ids: list[int] | None = None) -> dict:
+    """A maintenance notice; admins also see whom it concerns and how it was scheduled."""
+    body = {"id": n.id, "starts_at": _iso(n.starts_at), "ends_at": _iso(n.ends_at),
+            "message": n.message, "services": list(n.services or []),
+            "published_at": _iso(n.published_at)}
+    if admin:
+        body.update(all_tenants=n.all_tenants,
+                    tenant_ids=None if n.all_tenants else sorted(tenant_ids or []),
+                    short_notice=n.short_notice, created_by=n.created_by)
+    return body

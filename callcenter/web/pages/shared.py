@@ -1,17 +1,19 @@
-"""Page helpers both audiences use: the call log view and do-not-call form changes."""
+"""Page helpers both audiences use: the call log view, do-not-call form changes, and
+the statement pages."""
 
 from __future__ import annotations
 
-from flask import flash, render_template, request
+from flask import flash, render_template, request, url_for
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.models import CALL_STATUSES, Tenant
-from callcenter.services import call_log, dnc
+from callcenter.services import call_log, dnc, statements
 from callcenter.services import number_lists as lists
 from callcenter.services import seats as seat_service
 from callcenter.web.common.context import actor, now, session
 from callcenter.web.common.responses import csv_response
+from callcenter.web.common.statements import file_response, load
 
 PAGE = 100
 
@@ -49,3 +51,20 @@ def change_dnc(tenant_id: int | None) -> str:
     if row.status != "valid":
         raise InvalidInput(f"Not added: {row.reason}.")
     return "Added to the do-not-call list."
+
+
+def statement_list_page(tenant: Tenant, template: str, endpoint: str, **args):
+    """The months with a statement, newest first, each linked (`endpoint` shows one)."""
+    rows = statements.months(session(), actor(), tenant.id, now=now())
+    months = [{"period": str(p), "issued": issued,
+               "url": url_for(endpoint, period=str(p), **args)} for p, issued in rows]
+    return render_template(template, tenant=tenant, months=months)
+
+
+def statement_page(tenant: Tenant, period: str, template: str, **extra):
+    """One month's statement as a page, or as CSV / PDF with `?format=`."""
+    st = load(tenant.id, period)
+    fmt = request.args.get("format")
+    if fmt:
+        return file_response(st, fmt)
+    return render_template(template, tenant=tenant, st=st, **extra)

@@ -11,7 +11,7 @@ from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import parse_amount
 from callcenter.domain.untrusted import ascii_digits
 from callcenter.models import TENANT_STATUSES
-from callcenter.services import audit, billing, ledger_audit, topups
+from callcenter.services import alerts, audit, billing, ledger_audit, topups
 from callcenter.services import ledger as ledger_service
 from callcenter.services import seats as seat_service
 from callcenter.services import tenants as tenant_service
@@ -48,6 +48,7 @@ def tenant(tenant_id: int):
         "admin/tenant.html", tenant=t,
         entries=ledger_service.entries(session(), t.id, limit=50),
         audit_rows=audit.for_tenant(session(), t.id, limit=20),
+        alerts=alerts.for_tenant(session(), actor(), t.id, limit=10),
         plan=tenant_service.current_rate_plan(session(), t.id),
         seats=seat_service.list_seats(session(), t.id),
         billing=billing.summary(session(), t),

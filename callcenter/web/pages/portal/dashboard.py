@@ -5,22 +5,26 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user, login_required
 
-from callcenter.services import billing
+from callcenter.services import alerts, billing, notices
 from callcenter.services import ledger as ledger_service
 from callcenter.services import seats as seat_service
-from callcenter.web.common.context import own_tenant, session
+from callcenter.web.common.context import actor, now, own_tenant, session
 from callcenter.web.pages.portal import bp
 
 
 @bp.get("/")
 @login_required
 def dashboard():
-    """Balance, available funds, status and the latest ledger entries."""
+    """Balance, available funds, status, notices and alerts, the latest ledger entries."""
     tenant = own_tenant()
-    entries = (ledger_service.entries(session(), tenant.id, limit=20)
-               if current_user.role == "owner" else [])
+    owner = current_user.role == "owner"
+    entries = ledger_service.entries(session(), tenant.id, limit=20) if owner else []
+    recent = alerts.for_tenant(session(), actor(), tenant.id, limit=5) if owner else []
     return render_template("portal/dashboard.html", tenant=tenant, entries=entries,
-                           billing=billing.summary(session(), tenant))
+                           alerts=recent,
+                           billing=billing.summary(session(), tenant),
+                           low_balance=alerts.is_low(tenant),
+                           notices=notices.current_for(session(), tenant.id, now=now()))
 
 
 @bp.get("/seats")
