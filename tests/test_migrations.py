@@ -85,9 +85,12 @@ def _inbox_round_trip(url: str) -> None:
                 conn.execute(tables["calls"].insert(), [_row(
                     tables["calls"], tenant_id=7, callee="+442079460000", status="completed",
                     created_at=now, **call)])
-            conn.execute(tables["payments"].insert(), [_row(
+            # The payments table as it was at 0005 (later revisions add columns).
+            payments = sa.Table("payments", old, autoload_with=conn)
+            conn.execute(payments.insert(), [{k: v for k, v in _row(
                 tables["payments"], tenant_id=7, intent_id="pi_1", currency="USD",
-                amount_micros=1_000_000, created_at=now, updated_at=now)])
+                amount_micros=1_000_000, created_at=now, updated_at=now).items()
+                if k in payments.c}])
             conn.execute(provider_events.insert(), [
                 {"provider": "twilio", "event_key": "CA-child:completed", "call_id": 1,
                  "outcome": "applied", "payload": {"CallStatus": "completed"},

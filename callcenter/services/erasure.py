@@ -62,6 +62,11 @@ POLICIES: dict[str, Policy] = {
     "lexicon_terms": Policy("keep"),  # platform data, linked only through admin authors
     "jobs": Policy("keep", ("payload",)),  # mail and message bodies, addresses, numbers
     "screening_rules": Policy("keep"),  # the same
+    "auto_topups": Policy("keep", ("customer_id", "payment_method_id", "card_label")),
+    "webhook_endpoints": Policy("keep", ("url", "secret")),  # the tenant's systems
+    "webhook_events": Policy("keep", ("data",)),  # callees, amounts of calls
+    "webhook_deliveries": Policy("keep", ("last_error",)),
+    "webhook_attempts": Policy("keep", ("error",)),
 }
 
 E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")
