@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import IdempotencyConflict, InsufficientFunds, NotFound
 from callcenter.models import Hold, LedgerEntry, Tenant
+from callcenter.services import auto_topup
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ def post(session: Session, tenant_id: int, *, kind: str, amount: int, key: str, 
         if existing is None:
             raise
         return _replay(existing, kind, amount)
+    if amount < 0:
+        auto_topup.after_debit(session, tenant_id, amounts[0], now=now)
     return Posting(entry, created=True)
 
 

@@ -21,7 +21,7 @@ from callcenter.domain.money import format_amount, minor_unit_micros
 from callcenter.integrations.stripe_events import Event
 from callcenter.integrations.stripe_gateway import GatewayError, Intent, PaymentGateway
 from callcenter.models import Payment, Tenant
-from callcenter.services import inbox, refund_events, termination, topups
+from callcenter.services import auto_topup, inbox, refund_events, termination, topups
 from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.inbox import Applied
 from callcenter.services.uow import UnitOfWork
@@ -133,6 +133,13 @@ def _payment_for(session: Session, intent: Intent, now: datetime) -> Payment | N
                               .with_for_update()).first()
     if payment is not None:
         return payment
+    key = intent.metadata.get("payment_key")
+    if key:  # recorded before Stripe named it (automatic top-up): name it now
+        payment = session.scalars(sa.select(Payment).where(Payment.idempotency_key == key)
+                                  .with_for_update()).first()
+        if payment is not None:
+            payment.intent_id = intent.id
+            return payment
     # The intent exists at Stripe but its row was never committed (a crash right after
     # creating it): the metadata says whose it is.
     raw = intent.metadata.get("tenant_id", "")
@@ -203,4 +210,7 @@ def _failed(session: Session, intent: Intent, *, canceled: bool, now: datetime) 
     payment.failure_message = (intent.last_error or ("canceled" if canceled
                                                      else "the payment failed"))[:500]
     payment.updated_at = now
+    rule = auto_topup.rule_for(session, payment.tenant_id) if payment.automatic else None
+    if rule is not None:  # a saved card refused after the charge started: rule off, once
+        auto_topup.card_failed(session, rule.id, payment.failure_message, now=now)
     return Applied(payment.status, payment.tenant_id)
