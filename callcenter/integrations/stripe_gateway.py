@@ -42,6 +42,7 @@ class Intent:
     status: str
     metadata: dict[str, str] = field(default_factory=dict)
     last_error: str | None = None
+    method: str = "card"  # the payment method type it takes (card, alipay, wechat_pay)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ def intent_from(data: Mapping[str, Any]) -> Intent:
         currency=str(data.get("currency", "")).upper(), status=str(data.get("status", "")),
         metadata=dict(data.get("metadata") or {}),
         last_error=error.get("message") if isinstance(error, Mapping) else None,
+        method=next((m for m in (data.get("payment_method_types") or ["card"])
+                     if m in METHOD_OPTIONS), "card"),
     )
 
 

@@ -35,6 +35,10 @@ class ProviderError(DomainError):
     code = "provider_error"
 
 
+MEMOS = {"card": "Card payment", "alipay": "Alipay payment",
+         "wechat_pay": "WeChat Pay payment"}
+
+
 @dataclass(frozen=True)
 class TopupLimits:
     """Smallest and largest card top-up, in micro-units of the tenant's currency."""
@@ -57,29 +61,43 @@ def _check_amount(tenant: Tenant, amount: int, limits: TopupLimits) -> int:
     return amount // unit
 
 
+def methods_for(currency: str, offered: dict[str, frozenset[str]]) -> tuple[str, ...]:
+    """The payment methods a tenant paying in `currency` sees, in order: cards, then
+    the wallets offered for the currency; CNY tenants see Alipay and WeChat Pay first."""
+    wallets = tuple(m for m in ("alipay", "wechat_pay") if currency in offered.get(m, ()))
+    return wallets + ("card",) if currency == "CNY" else ("card",) + wallets
+
+
 def create_intent(session: Session, gateway: PaymentGateway, actor: Actor, tenant: Tenant,
-                  amount: int, *, limits: TopupLimits, request_key: str, now: datetime
+                  amount: int, *, limits: TopupLimits, request_key: str, now: datetime,
+                  method: str = "card", methods: tuple[str, ...] = ("card",)
                   ) -> tuple[Payment, Intent]:
     """Create a Stripe PaymentIntent for a top-up and record it as a pending Payment.
 
-    The Stripe call is idempotent on `request_key`, so a retried request (even after a
-    crash before our commit) gets the same intent and records it once.
+    `method` is one of `methods` (those offered for the tenant's currency): a card, or
+    Alipay / WeChat Pay, whose redirect or QR code Stripe.js shows. The Stripe call is
+    idempotent on `request_key`, so a retried request (even after a crash before our
+    commit) gets the same intent and records it once.
     """
     require_tenant_role(actor, tenant.id, ("owner",))
     if tenant.status not in lifecycle.OPEN:
         raise InvalidState(f"a {tenant.status} account takes no payments")
+    if method not in methods:
+        raise InvalidInput(f"{method} is not offered for payments in {tenant.currency}",
+                           details={"field": "method", "offered": list(methods)})
     minor = _check_amount(tenant, amount, limits)
+    suffix = "" if method == "card" else f"-{method}"
     try:
         intent = gateway.create_intent(
             amount=minor, currency=tenant.currency,
             metadata={"tenant_id": str(tenant.id), "account_code": tenant.account_code or ""},
-            idempotency_key=f"cc-topup-{tenant.id}-{request_key}")
+            idempotency_key=f"cc-topup-{tenant.id}-{request_key}{suffix}", method=method)
     except GatewayError as exc:
         raise ProviderError(f"the card processor said: {exc.message}") from exc
     payment = session.scalars(sa.select(Payment).where(Payment.intent_id == intent.id)).first()
     if payment is None:
         payment = Payment(tenant_id=tenant.id, intent_id=intent.id, currency=tenant.currency,
-                          amount_micros=amount, status="pending",
+                          amount_micros=amount, status="pending", method=method,
                           created_by_user_id=actor.user_id, created_at=now, updated_at=now)
         session.add(payment)
         session.flush()
@@ -149,7 +167,7 @@ def _payment_for(session: Session, intent: Intent, now: datetime) -> Payment | N
     unit = minor_unit_micros(tenant.currency)
     payment = Payment(tenant_id=tenant.id, intent_id=intent.id, currency=tenant.currency,
                       amount_micros=intent.amount * unit, status="pending",
-                      created_at=now, updated_at=now)
+                      method=intent.method, created_at=now, updated_at=now)
     session.add(payment)
     session.flush()
     return payment
@@ -186,7 +204,8 @@ def _credit(session: Session, payment: Payment, intent: Intent, *, now: datetime
     try:
         posting = topups.receive_funds(
             session, payment.tenant_id, received, key=f"stripe:pi:{intent.id}", now=now,
-            reference=intent.id, memo="Card payment", actor_id=payment.created_by_user_id)
+            reference=intent.id, memo=MEMOS.get(payment.method, "Card payment"),
+            actor_id=payment.created_by_user_id)
     except InvalidState:
         # The account closed before the money arrived: never credit it; it goes back to
         # the card as one more line of the settlement (sent after the commit).

@@ -67,14 +67,15 @@ class FakeGateway:
     fail_refunds: int = 0  # the next N refund calls fail
     refund_status: str = "succeeded"
 
-    def create_intent(self, *, amount, currency, metadata, idempotency_key) -> Intent:
+    def create_intent(self, *, amount, currency, metadata, idempotency_key,
+                      method="card") -> Intent:
         for intent in self.intents.values():
             if intent.metadata.get("_key") == idempotency_key:
                 return intent
         intent_id = f"pi_fake{next(_ids)}"
         intent = Intent(id=intent_id, client_secret=f"{intent_id}_secret", amount=amount,
                         amount_received=None, currency=currency, status="requires_payment_method",
-                        metadata={**metadata, "_key": idempotency_key})
+                        metadata={**metadata, "_key": idempotency_key}, method=method)
         self.intents[intent_id] = intent
         return intent
 

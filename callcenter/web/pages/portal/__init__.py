@@ -6,4 +6,10 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
-from callcenter.web.pages.portal import calls, compliance, dashboard, payments  # noqa: E402,F401
+from callcenter.web.pages.portal import (  # noqa: E402,F401
+    calls,
+    compliance,
+    dashboard,
+    payments,
+    webhooks,
+)
