@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user, login_required
 
-from callcenter.services import billing
+from callcenter.services import auto_topup, billing
 from callcenter.services import ledger as ledger_service
 from callcenter.services import seats as seat_service
 from callcenter.web.common.context import own_tenant, session
@@ -19,8 +19,10 @@ def dashboard():
     tenant = own_tenant()
     entries = (ledger_service.entries(session(), tenant.id, limit=20)
                if current_user.role == "owner" else [])
+    rule = (auto_topup.rule_for(session(), tenant.id)
+            if current_user.role == "owner" else None)
     return render_template("portal/dashboard.html", tenant=tenant, entries=entries,
-                           billing=billing.summary(session(), tenant))
+                           billing=billing.summary(session(), tenant), auto_topup=rule)
 
 
 @bp.get("/seats")
