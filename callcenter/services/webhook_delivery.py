@@ -15,6 +15,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from callcenter import metrics
 from callcenter.domain.clock import system_clock
 from callcenter.integrations import cdr, outbound_http
 from callcenter.integrations.outbound_http import Outcome, UrlPolicy
@@ -58,6 +59,7 @@ def _record(uow: UnitOfWork, delivery_id: int, outcome: Outcome, now: datetime,
                                status_code=outcome.status_code, error=outcome.error,
                                duration_ms=outcome.duration_ms))
     uow.commit()
+    metrics.OUTBOUND_DELIVERIES.labels({"pending": "retry"}.get(status, status)).inc()
 
 
 @background.handler(events.DELIVER, first_retry_setting="OUTBOUND_WEBHOOK_RETRY_SECONDS")
