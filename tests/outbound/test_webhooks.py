@@ -247,3 +247,17 @@ def test_owner_sends_a_test_event_from_the_portal_and_reads_the_log(client, fact
     assert json.loads(got["body"])["type"] == "webhook.test"
     log = client.get(f"/portal/webhooks/{endpoint_id}").get_data(as_text=True)
     assert "404" in log and "webhook.test" in log
+
+
+def test_the_export_leaves_out_signing_secrets(client, factory, app):
+    import io
+    import zipfile
+
+    t = factory.tenant()
+    owner = factory.token(t.owner_email)
+    secret = _register(client, owner, t.id, "http://127.0.0.1:9/x").get_json()["secret"]
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/v1/tenants/{t.id}/export",
+                                                    headers=bearer(owner)).data))
+    [row] = json.loads(archive.read("webhook_endpoints.json"))
+    assert "secret" not in row and row["url"] == "http://127.0.0.1:9/x"
+    assert all(secret.encode() not in archive.read(name) for name in archive.namelist())
