@@ -31,7 +31,7 @@ def create_webhook_endpoint(tenant_id: int):
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
       responses:
         201: {description: "{id, url, events, secret, created_at}"}
-        400: {description: bad URL (not https in production, private address) or events}
+        400: {description: "bad URL (not https in production, a private address) or events"}
         409: {description: too many endpoints}
     """
     who = actor()
