@@ -24,7 +24,9 @@ run: $(VENV)/.runtime
 	$(DEV) $(BIN)/flask --app wsgi db upgrade
 	$(DEV) $(BIN)/flask --app wsgi demo --if-empty
 	@echo "callcenter: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	$(DEV) $(BIN)/gunicorn --preload --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
+	rm -rf instance/prometheus && mkdir -p instance/prometheus
+	$(DEV) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/instance/prometheus \
+		$(BIN)/gunicorn --preload --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)

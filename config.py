@@ -73,6 +73,19 @@ class Config:
     # Background jobs (mail, SMS, deliveries) run in a thread of every app server.
     BACKGROUND_WORKER = os.environ.get("BACKGROUND_WORKER", "1") != "0"
     BACKGROUND_POLL_SECONDS = _env_int("BACKGROUND_POLL_SECONDS", 5)
+    # Outbound webhooks: first retry delay (doubling, for a day); endpoint URLs must be
+    # https in production and may resolve to private or loopback addresses only if allowed.
+    OUTBOUND_WEBHOOK_RETRY_SECONDS = _env_int("OUTBOUND_WEBHOOK_RETRY_SECONDS", 30)
+    OUTBOUND_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("OUTBOUND_WEBHOOKS_ALLOW_PRIVATE",
+                                                     "0") == "1"
+    OUTBOUND_WEBHOOKS_REQUIRE_HTTPS = False
+    # Stripe payment methods besides cards, offered for these currencies (CNY first).
+    ALIPAY_CURRENCIES = os.environ.get(
+        "ALIPAY_CURRENCIES", "CNY,AUD,CAD,EUR,GBP,HKD,JPY,MYR,NZD,SGD,USD")
+    WECHAT_PAY_CURRENCIES = os.environ.get(
+        "WECHAT_PAY_CURRENCIES", "CNY,AUD,CAD,EUR,GBP,HKD,JPY,SGD,USD")
+    # GET /metrics (Prometheus) requires this bearer token; unset, it answers 404.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
 
     # Sign-in throttling: free failures per account and per client address, then a
     # doubling delay up to the caps (the account's stays short: its owner is never locked
@@ -95,6 +108,9 @@ class Config:
 class DevelopmentConfig(Config):
     """`make run`: embedded SQLite, cookies over plain http on localhost."""
 
+    OUTBOUND_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("OUTBOUND_WEBHOOKS_ALLOW_PRIVATE",
+                                                     "1") == "1"
+
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") != "0"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -114,6 +130,7 @@ class ProductionConfig(Config):
     """gunicorn behind a load balancer; refuses to start without a real SECRET_KEY."""
 
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    OUTBOUND_WEBHOOKS_REQUIRE_HTTPS = True
 
     @classmethod
     def validate(cls) -> None:

@@ -19,7 +19,11 @@ from flask import Flask
 from callcenter.domain.clock import system_clock
 from callcenter.extensions import db
 from callcenter.integrations.stripe_gateway import EXTENSION as STRIPE
-from callcenter.services import background
+from callcenter.services import (
+    auto_topup_charge,  # noqa: F401 - registers the automatic top-up charge
+    background,
+    webhook_delivery,  # noqa: F401 - registers outbound webhook deliveries
+)
 from callcenter.services import mail as _mail  # noqa: F401 - registers the `mail` handler
 from callcenter.services import notices as _notices  # noqa: F401 - and `notice.mail`
 from callcenter.services.uow import UnitOfWork
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 def context(app: Flask) -> dict[str, Any]:
     """What handlers may use: the settings and the provider clients the app built."""
     return {"config": app.config, "gateway": app.extensions.get(STRIPE),
+            "clock": app.config.get("CLOCK") or system_clock,
             **app.extensions.get("background_context", {})}
 
 

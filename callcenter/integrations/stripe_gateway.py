@@ -15,11 +15,15 @@ import stripe
 
 
 class GatewayError(Exception):
-    """Stripe refused the request or could not be reached; the message says why."""
+    """Stripe refused the request or could not be reached; the message says why.
 
-    def __init__(self, message: str) -> None:
+    `card_error`: the card itself was refused (declined, authentication required), so
+    trying again with it will not help.
+    """
+
+    def __init__(self, message: str, *, card_error: bool = False) -> None:
         super().__init__(message)
-        self.message = message
+        self.message, self.card_error = message, card_error
 
 
 class SignatureError(Exception):
@@ -38,6 +42,27 @@ class Intent:
     status: str
     metadata: dict[str, str] = field(default_factory=dict)
     last_error: str | None = None
+    method: str = "card"  # the payment method type it takes (card, alipay, wechat_pay)
+
+
+@dataclass(frozen=True)
+class SetupIntent:
+    """The parts of a SetupIntent (saving a card for later) this application uses."""
+
+    id: str
+    client_secret: str | None
+    status: str
+    customer: str | None
+    payment_method: str | None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+# Payment method types a top-up may use besides cards, with Stripe's options for them.
+METHOD_OPTIONS: dict[str, dict[str, Any]] = {
+    "card": {},
+    "alipay": {},
+    "wechat_pay": {"wechat_pay": {"client": "web"}},  # a QR code on the payments page
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +80,21 @@ class PaymentGateway(Protocol):
     """What services need from a card processor."""
 
     def create_intent(self, *, amount: int, currency: str, metadata: dict[str, str],
-                      idempotency_key: str) -> Intent: ...
+                      idempotency_key: str, method: str = "card") -> Intent: ...
+
+    def ensure_customer(self, *, name: str, metadata: dict[str, str],
+                        idempotency_key: str) -> str: ...
+
+    def create_setup_intent(self, *, customer: str, metadata: dict[str, str],
+                            idempotency_key: str) -> SetupIntent: ...
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupIntent: ...
+
+    def card_label(self, payment_method_id: str) -> str: ...
+
+    def charge_saved_card(self, *, customer: str, payment_method: str, amount: int,
+                          currency: str, metadata: dict[str, str],
+                          idempotency_key: str) -> Intent: ...
 
     def refund(self, *, intent_id: str, amount: int, idempotency_key: str,
                metadata: dict[str, str]) -> Refund: ...
@@ -73,7 +112,18 @@ def intent_from(data: Mapping[str, Any]) -> Intent:
         currency=str(data.get("currency", "")).upper(), status=str(data.get("status", "")),
         metadata=dict(data.get("metadata") or {}),
         last_error=error.get("message") if isinstance(error, Mapping) else None,
+        method=next((m for m in (data.get("payment_method_types") or ["card"])
+                     if m in METHOD_OPTIONS), "card"),
     )
+
+
+def setup_intent_from(data: Mapping[str, Any]) -> SetupIntent:
+    """A SetupIntent from its JSON."""
+    method = data.get("payment_method")
+    return SetupIntent(id=data["id"], client_secret=data.get("client_secret"),
+                       status=str(data.get("status") or ""), customer=data.get("customer"),
+                       payment_method=method.get("id") if isinstance(method, Mapping)
+                       else method, metadata=dict(data.get("metadata") or {}))
 
 
 def refund_from(data: Mapping[str, Any]) -> Refund:
@@ -88,10 +138,14 @@ class StripeGateway:
     """The real thing, through `stripe.StripeClient` (API base configurable)."""
 
     def __init__(self, secret_key: str, *, webhook_secret: str | None = None,
-                 api_base: str | None = None, max_network_retries: int = 2) -> None:
+                 api_base: str | None = None, max_network_retries: int = 2,
+                 http_client: Any = None) -> None:
         addresses = {"api": api_base.rstrip("/")} if api_base else None
+        # `http_client` is the SDK's HTTP seam (tests answer there for what localstripe
+        # lacks, such as Alipay and WeChat Pay).
         self._client = stripe.StripeClient(secret_key, base_addresses=addresses,
-                                           max_network_retries=max_network_retries)
+                                           max_network_retries=max_network_retries,
+                                           http_client=http_client)
         self._webhook_secret = webhook_secret
 
     @staticmethod
@@ -100,15 +154,58 @@ class StripeGateway:
         return json.loads(str(obj))
 
     def create_intent(self, *, amount: int, currency: str, metadata: dict[str, str],
-                      idempotency_key: str) -> Intent:
-        """Create a card PaymentIntent; the same key returns the same intent."""
+                      idempotency_key: str, method: str = "card") -> Intent:
+        """Create a PaymentIntent for one payment method type (card, alipay,
+        wechat_pay); the same key returns the same intent."""
+        params: dict[str, Any] = {"amount": amount, "currency": currency.lower(),
+                                  "metadata": metadata, "payment_method_types": [method]}
+        if METHOD_OPTIONS[method]:
+            params["payment_method_options"] = METHOD_OPTIONS[method]
+        return self._call(lambda: intent_from(self._json(self._client.v1.payment_intents.create(
+            params, {"idempotency_key": idempotency_key}))))
+
+    def _call(self, fn: Any) -> Any:
         try:
-            obj = self._client.v1.payment_intents.create(
-                {"amount": amount, "currency": currency.lower(), "metadata": metadata,
-                 "payment_method_types": ["card"]},
-                {"idempotency_key": idempotency_key})
+            return fn()
         except stripe.StripeError as exc:
             raise _error(exc) from exc
+
+    def ensure_customer(self, *, name: str, metadata: dict[str, str],
+                        idempotency_key: str) -> str:
+        """A Stripe Customer to save cards on (one per tenant, by the key)."""
+        obj = self._call(lambda: self._client.v1.customers.create(
+            {"name": name, "metadata": metadata}, {"idempotency_key": idempotency_key}))
+        return self._json(obj)["id"]
+
+    def create_setup_intent(self, *, customer: str, metadata: dict[str, str],
+                            idempotency_key: str) -> SetupIntent:
+        """A SetupIntent that saves a card for off-session charges."""
+        obj = self._call(lambda: self._client.v1.setup_intents.create(
+            {"customer": customer, "metadata": metadata, "usage": "off_session",
+             "payment_method_types": ["card"]}, {"idempotency_key": idempotency_key}))
+        return setup_intent_from(self._json(obj))
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupIntent:
+        """Stripe's own word on a SetupIntent (never the browser's)."""
+        obj = self._call(lambda: self._client.v1.setup_intents.retrieve(setup_intent_id))
+        return setup_intent_from(self._json(obj))
+
+    def card_label(self, payment_method_id: str) -> str:
+        """"visa •••• 4242" for a saved card."""
+        data = self._json(self._call(
+            lambda: self._client.v1.payment_methods.retrieve(payment_method_id)))
+        card = data.get("card") or {}
+        return f"{card.get('brand', 'card')} •••• {card.get('last4', '????')}"
+
+    def charge_saved_card(self, *, customer: str, payment_method: str, amount: int,
+                          currency: str, metadata: dict[str, str],
+                          idempotency_key: str) -> Intent:
+        """Charge a saved card with the customer away (off-session), confirmed at once."""
+        obj = self._call(lambda: self._client.v1.payment_intents.create(
+            {"amount": amount, "currency": currency.lower(), "customer": customer,
+             "payment_method": payment_method, "confirm": True, "off_session": True,
+             "metadata": metadata, "payment_method_types": ["card"]},
+            {"idempotency_key": idempotency_key}))
         return intent_from(self._json(obj))
 
 
@@ -146,7 +243,9 @@ class StripeGateway:
 
 
 def _error(exc: stripe.StripeError) -> GatewayError:
-    return GatewayError(exc.user_message or str(exc) or type(exc).__name__)
+    # A card error (402: declined, authentication_required) will not pass on a retry.
+    card = isinstance(exc, stripe.CardError) or getattr(exc, "http_status", None) == 402
+    return GatewayError(exc.user_message or str(exc) or type(exc).__name__, card_error=card)
 
 
 EXTENSION = "stripe_gateway"  # the app's gateway lives in app.extensions[EXTENSION]

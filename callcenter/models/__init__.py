@@ -1,5 +1,6 @@
 """Typed SQLAlchemy tables. Nothing here imports Flask."""
 
+from callcenter.models.auto_topup import AutoTopup
 from callcenter.models.base import Base, UTCDateTime, utcnow
 from callcenter.models.call import CALL_STATUSES, TERMINAL_STATUSES, Call
 from callcenter.models.compliance import (
@@ -25,12 +26,19 @@ from callcenter.models.reports import (
 from callcenter.models.seat import Arrear, Seat, SeatCharge
 from callcenter.models.tenant import TENANT_STATUSES, RatePlan, Tenant
 from callcenter.models.user import ApiToken, LoginThrottle, User
+from callcenter.models.webhook import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "CALL_STATUSES", "TERMINAL_STATUSES", "Call", "InboundEvent",
     "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script", "ScreeningRule",
     "Erasure", "Payment", "Termination", "TerminationLine",
-    "JOB_STATUSES", "Job",
+    "JOB_STATUSES", "Job", "AutoTopup",
+    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
     "ALERT_KINDS", "NOTICE_SERVICES", "Alert", "Notice", "NoticeTenant", "Statement",
     "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginThrottle",
     "RatePlan", "Seat", "SeatCharge", "TENANT_STATUSES", "Tenant", "UTCDateTime", "User", "utcnow",

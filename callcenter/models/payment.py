@@ -24,11 +24,13 @@ def _in(values: tuple[str, ...]) -> str:
 
 
 class Payment(Base):
-    """A card payment through a provider's PaymentIntent; credited once when it succeeds."""
+    """A payment through a provider's PaymentIntent (card, Alipay, WeChat Pay); credited
+    once when it succeeds."""
 
     __tablename__ = "payments"
     __table_args__ = (
         sa.UniqueConstraint("intent_id"),
+        sa.UniqueConstraint("idempotency_key"),
         sa.CheckConstraint(f"status IN ({_in(PAYMENT_STATUSES)})", name="status"),
         sa.CheckConstraint("amount_micros > 0", name="amount_positive"),
         sa.CheckConstraint("refunded_micros >= 0", name="refunded_nonnegative"),
@@ -38,6 +40,13 @@ class Payment(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id"))
     provider: Mapped[str] = mapped_column(sa.String(16), default="stripe")
+    # card, alipay or wechat_pay (Stripe payment method types).
+    method: Mapped[str] = mapped_column(sa.String(16), default="card", server_default="card")
+    # Charged off-session by the automatic top-up rule (counted against its limits).
+    automatic: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A payment recorded before the provider names it (automatic top-up): its key, also
+    # the provider's idempotency key; `intent_id` is `reserved:<key>` until then.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(120))
     intent_id: Mapped[str] = mapped_column(sa.String(255))
     currency: Mapped[str] = mapped_column(sa.String(3))
     amount_micros: Mapped[int]

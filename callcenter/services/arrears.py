@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from callcenter.domain import lifecycle
 from callcenter.domain.errors import InsufficientFunds
 from callcenter.models import Arrear, SeatCharge, Tenant
-from callcenter.services import ledger
+from callcenter.services import events, ledger
 
 
 def unpaid(session: Session, tenant_id: int) -> list[Arrear]:
@@ -51,5 +51,8 @@ def pay(session: Session, tenant: Tenant, *, now: datetime) -> int:
     session.flush()
     if (lifecycle.owes_rent(tenant) or tenant.past_due_since is not None) \
             and unpaid_total(session, tenant.id) == 0:
+        suspended = tenant.status == lifecycle.SUSPENDED
         lifecycle.clear_arrears(tenant, now)
+        if suspended and tenant.status != lifecycle.SUSPENDED:  # unpaid rent's suspension
+            events.tenant_status(session, tenant, "tenant.resumed", now=now)
     return paid

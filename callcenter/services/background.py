@@ -35,6 +35,10 @@ class Retry(Exception):
     """A handler's way to say "not now" (a provider is down): try again later."""
 
 
+class GiveUp(Exception):
+    """A handler's way to say "never": the job is dead now (its retry window is over)."""
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A job a worker holds the lease of."""
@@ -49,15 +53,35 @@ class Claimed:
 
 Handler = Callable[[UnitOfWork, Claimed, dict[str, Any]], None]
 _handlers: dict[str, Handler] = {}
+_retry_settings: dict[str, str] = {}
 _wakers: list[Callable[[], None]] = []
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that performs jobs of `kind` (one per kind)."""
+def handler(kind: str, *, first_retry_setting: str | None = None
+            ) -> Callable[[Handler], Handler]:
+    """Register the function that performs jobs of `kind` (one per kind).
+
+    `first_retry_setting` names the configuration value (seconds) of this kind's first
+    retry delay, read from the worker's context; unset, FIRST_RETRY.
+    """
     def register(fn: Handler) -> Handler:
         _handlers[kind] = fn
+        if first_retry_setting:
+            _retry_settings[kind] = first_retry_setting
         return fn
     return register
+
+
+def has_handler(kind: str) -> bool:
+    """Whether some module registered a handler for `kind`."""
+    return kind in _handlers
+
+
+def first_retry_for(kind: str, context: dict[str, Any]) -> timedelta:
+    """The first retry delay of `kind`: its setting in the context's config, else FIRST_RETRY."""
+    setting = _retry_settings.get(kind)
+    value = (context.get("config") or {}).get(setting) if setting else None
+    return timedelta(seconds=float(value)) if value else FIRST_RETRY
 
 
 def on_enqueue(waker: Callable[[], None]) -> None:
@@ -113,11 +137,11 @@ def claim(uow: UnitOfWork, *, now: datetime, kinds: tuple[str, ...] | None = Non
 
 
 def _finish(uow: UnitOfWork, job: Claimed, now: datetime, error: str | None,
-            first_retry: timedelta) -> str:
+            first_retry: timedelta, give_up: bool = False) -> str:
     values: dict[str, Any] = {"locked_until": None}
     if error is None:
         values.update(status="done", finished_at=now, last_error=None)
-    elif job.attempts >= job.max_attempts:
+    elif give_up or job.attempts >= job.max_attempts:
         values.update(status="dead", finished_at=now, last_error=error[:500])
     else:
         values.update(run_after=now + backoff(job.attempts, first_retry),
@@ -129,28 +153,32 @@ def _finish(uow: UnitOfWork, job: Claimed, now: datetime, error: str | None,
 
 
 def run_one(uow: UnitOfWork, job: Claimed, context: dict[str, Any], *, now: datetime,
-            first_retry: timedelta = FIRST_RETRY) -> str:
-    """Perform a claimed job and record the outcome: done, retry or dead."""
+            first_retry: timedelta | None = None) -> str:
+    """Perform a claimed job and record the outcome: done, retry or dead.
+
+    `first_retry` (else the kind's own setting, see `handler`) starts the doubling delay.
+    """
     fn = _handlers.get(job.kind)
-    error = None
+    error, give_up = None, False
     if fn is None:
         error = f"no handler for job kind {job.kind!r}"
     else:
         try:
             fn(uow, job, context)
-        except Retry as exc:
+        except (Retry, GiveUp) as exc:
             uow.rollback()
-            error = str(exc) or "retry requested"
+            error, give_up = str(exc) or "retry requested", isinstance(exc, GiveUp)
         except Exception as exc:  # a failed job must not take the worker down
             uow.rollback()
             log.exception("background job %s (%s) failed", job.id, job.kind)
             error = f"{type(exc).__name__}: {exc}"
-    return _finish(uow, job, now, error, first_retry)
+    return _finish(uow, job, now, error, first_retry or first_retry_for(job.kind, context),
+                   give_up)
 
 
 def run_due(uow: UnitOfWork, context: dict[str, Any], *, clock: Callable[[], datetime],
             limit: int = 100, kinds: tuple[str, ...] | None = None,
-            first_retry: timedelta = FIRST_RETRY) -> dict[str, int]:
+            first_retry: timedelta | None = None) -> dict[str, int]:
     """Run due jobs one at a time until none is left or `limit` ran; counts by outcome."""
     counts = {"done": 0, "retry": 0, "dead": 0}
     for _ in range(limit):

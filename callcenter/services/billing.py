@@ -20,7 +20,7 @@ from callcenter.domain import lifecycle
 from callcenter.domain.billing_cycle import late_fee, period_containing
 from callcenter.domain.errors import InsufficientFunds
 from callcenter.models import Arrear, Seat, SeatCharge, Tenant
-from callcenter.services import arrears, audit, ledger
+from callcenter.services import arrears, audit, events, ledger
 from callcenter.services.uow import UnitOfWork
 
 BATCH_SIZE = 100
@@ -137,6 +137,7 @@ def _escalate(session: Session, tenant: Tenant, today: date, now: datetime,
     if lifecycle.grace_over(tenant, today):
         lifecycle.suspend(tenant, lifecycle.UNPAID, "Seat rent unpaid after the grace period",
                           now=now, on=today)
+        events.tenant_status(session, tenant, "tenant.suspended", now=now)
         audit.record(session, None, "tenant.suspend", tenant_id=tenant.id, now=now,
                      reason="unpaid rent", automatic=True)
         report.suspended.append(tenant.id)

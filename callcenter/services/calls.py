@@ -25,7 +25,7 @@ from callcenter.domain.rating import (
     rate_for,
 )
 from callcenter.models import TERMINAL_STATUSES, Call, Seat, Tenant
-from callcenter.services import compliance, ledger
+from callcenter.services import compliance, events, ledger
 from callcenter.services.access import Actor
 from callcenter.services.tenants import current_rate_plan
 
@@ -140,6 +140,8 @@ def authorize(session: Session, *, seat_identity: str, to: str, now: datetime, p
         if existing is None:
             raise
         return _answer(existing, tenant)
+    if call.status == "refused":
+        events.call_refused(session, call, tenant, now=now)
     return _answer(call, tenant)
 
 
@@ -188,5 +190,6 @@ def settle(session: Session, call: Call, *, status: str, duration: int, now: dat
         charged = -posting.entry.amount_micros if posting else 0
     session.execute(sa.update(Call).where(Call.id == call.id).values(charge_micros=charged)
                     .execution_options(synchronize_session=False))
+    events.call_settled(session, call, status, duration, billed, charged, now=now)
     session.expire(call)
     return True

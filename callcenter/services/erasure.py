@@ -66,6 +66,11 @@ POLICIES: dict[str, Policy] = {
     "notices": Policy("keep"),  # platform data, linked only through admin authors
     "notice_tenants": Policy("keep"),  # which platform notices concerned the tenant
     "statements": Policy("keep"),  # issued statements are accounting
+    "auto_topups": Policy("keep", ("customer_id", "payment_method_id", "card_label")),
+    "webhook_endpoints": Policy("keep", ("url", "secret")),  # the tenant's systems
+    "webhook_events": Policy("keep", ("data",)),  # callees, amounts of calls
+    "webhook_deliveries": Policy("keep", ("last_error",)),
+    "webhook_attempts": Policy("keep", ("error",)),
 }
 
 E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")

@@ -2,7 +2,8 @@
 
 Every table holding tenant data is exported (see `tenant_tables`), one `<table>.json`
 (a list of objects) and one `<table>.csv` each, plus `manifest.json` describing them.
-Secrets never leave: password and token hashes are dropped, API tokens are skipped.
+Secrets never leave: password and token hashes and webhook signing secrets are dropped,
+API tokens are skipped.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.tenant_tables import primary_key, tenant_filter, tenant_tables
 
 FORMAT_VERSION = 1
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret"})  # webhook keys too
 SKIPPED_TABLES = frozenset({"api_tokens"})
 BATCH = 1000
 

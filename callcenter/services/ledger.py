@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import IdempotencyConflict, InsufficientFunds, NotFound
 from callcenter.models import Hold, LedgerEntry, Tenant
-from callcenter.services import alerts
+from callcenter.services import alerts, auto_topup
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,8 @@ def post(session: Session, tenant_id: int, *, kind: str, amount: int, key: str, 
         return _replay(existing, kind, amount)
     if amount < 0 and amounts[3] and amounts[0] < amounts[2]:  # armed, now below threshold
         alerts.crossed(session, tenant_id, now=now)
+    if amount < 0:
+        auto_topup.after_debit(session, tenant_id, amounts[0], now=now)
     return Posting(entry, created=True)
 
 

@@ -21,7 +21,7 @@ from callcenter.domain.money import format_amount, minor_unit_micros
 from callcenter.integrations.stripe_events import Event
 from callcenter.integrations.stripe_gateway import GatewayError, Intent, PaymentGateway
 from callcenter.models import Payment, Tenant
-from callcenter.services import inbox, refund_events, termination, topups
+from callcenter.services import auto_topup, inbox, refund_events, termination, topups
 from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.inbox import Applied
 from callcenter.services.uow import UnitOfWork
@@ -33,6 +33,10 @@ class ProviderError(DomainError):
     """The payment provider refused or could not be reached; nothing was recorded."""
 
     code = "provider_error"
+
+
+MEMOS = {"card": "Card payment", "alipay": "Alipay payment",
+         "wechat_pay": "WeChat Pay payment"}
 
 
 @dataclass(frozen=True)
@@ -57,23 +61,37 @@ def _check_amount(tenant: Tenant, amount: int, limits: TopupLimits) -> int:
     return amount // unit
 
 
+def methods_for(currency: str, offered: dict[str, frozenset[str]]) -> tuple[str, ...]:
+    """The payment methods a tenant paying in `currency` sees, in order: cards, then
+    the wallets offered for the currency; CNY tenants see Alipay and WeChat Pay first."""
+    wallets = tuple(m for m in ("alipay", "wechat_pay") if currency in offered.get(m, ()))
+    return wallets + ("card",) if currency == "CNY" else ("card",) + wallets
+
+
 def create_intent(session: Session, gateway: PaymentGateway, actor: Actor, tenant: Tenant,
-                  amount: int, *, limits: TopupLimits, request_key: str, now: datetime
+                  amount: int, *, limits: TopupLimits, request_key: str, now: datetime,
+                  method: str = "card", methods: tuple[str, ...] = ("card",)
                   ) -> tuple[Payment, Intent]:
     """Create a Stripe PaymentIntent for a top-up and record it as a pending Payment.
 
-    The Stripe call is idempotent on `request_key`, so a retried request (even after a
-    crash before our commit) gets the same intent and records it once.
+    `method` is one of `methods` (those offered for the tenant's currency): a card, or
+    Alipay / WeChat Pay, whose redirect or QR code Stripe.js shows. The Stripe call is
+    idempotent on `request_key`, so a retried request (even after a crash before our
+    commit) gets the same intent and records it once.
     """
     require_tenant_role(actor, tenant.id, ("owner",))
     if tenant.status not in lifecycle.OPEN:
         raise InvalidState(f"a {tenant.status} account takes no payments")
+    if method not in methods:
+        raise InvalidInput(f"{method} is not offered for payments in {tenant.currency}",
+                           details={"field": "method", "offered": list(methods)})
     minor = _check_amount(tenant, amount, limits)
+    suffix = "" if method == "card" else f"-{method}"
     try:
         intent = gateway.create_intent(
             amount=minor, currency=tenant.currency,
             metadata={"tenant_id": str(tenant.id), "account_code": tenant.account_code or ""},
-            idempotency_key=f"cc-topup-{tenant.id}-{request_key}")
+            idempotency_key=f"cc-topup-{tenant.id}-{request_key}{suffix}", method=method)
     except GatewayError as exc:
         # What Stripe (or the network) said is for our logs, not for the tenant.
         log.warning("creating a PaymentIntent for tenant %s failed: %s", tenant.id,
@@ -83,7 +101,7 @@ def create_intent(session: Session, gateway: PaymentGateway, actor: Actor, tenan
     payment = session.scalars(sa.select(Payment).where(Payment.intent_id == intent.id)).first()
     if payment is None:
         payment = Payment(tenant_id=tenant.id, intent_id=intent.id, currency=tenant.currency,
-                          amount_micros=amount, status="pending",
+                          amount_micros=amount, status="pending", method=method,
                           created_by_user_id=actor.user_id, created_at=now, updated_at=now)
         session.add(payment)
         session.flush()
@@ -138,10 +156,20 @@ def _payment_for(session: Session, intent: Intent, now: datetime) -> Payment | N
     Never whichever tenant the intent's metadata names: anyone else using the Stripe
     account could make such an intent. Nothing is lost by refusing one: the payer gets
     the client secret only after our row is committed, so an intent of ours that
-    succeeded has its row.
+    succeeded has its row. An automatic top-up's payment is recorded before Stripe
+    names the intent, under its own key, which the intent's metadata carries.
     """
-    return session.scalars(sa.select(Payment).where(Payment.intent_id == intent.id)
-                           .with_for_update()).first()
+    payment = session.scalars(sa.select(Payment).where(Payment.intent_id == intent.id)
+                              .with_for_update()).first()
+    if payment is not None:
+        return payment
+    key = intent.metadata.get("payment_key")
+    if key:  # recorded before Stripe named it (automatic top-up): name it now
+        payment = session.scalars(sa.select(Payment).where(Payment.idempotency_key == key)
+                                  .with_for_update()).first()
+        if payment is not None:
+            payment.intent_id = intent.id
+    return payment
 
 
 def received_minor(intent: Intent) -> int | None:
@@ -175,7 +203,8 @@ def _credit(session: Session, payment: Payment, intent: Intent, *, now: datetime
     try:
         posting = topups.receive_funds(
             session, payment.tenant_id, received, key=f"stripe:pi:{intent.id}", now=now,
-            reference=intent.id, memo="Card payment", actor_id=payment.created_by_user_id)
+            reference=intent.id, memo=MEMOS.get(payment.method, "Card payment"),
+            actor_id=payment.created_by_user_id)
     except InvalidState:
         # The account closed before the money arrived: never credit it; it goes back to
         # the card as one more line of the settlement (sent after the commit).
@@ -199,4 +228,7 @@ def _failed(session: Session, intent: Intent, *, canceled: bool, now: datetime) 
     payment.failure_message = (intent.last_error or ("canceled" if canceled
                                                      else "the payment failed"))[:500]
     payment.updated_at = now
+    rule = auto_topup.rule_for(session, payment.tenant_id) if payment.automatic else None
+    if rule is not None:  # a saved card refused after the charge started: rule off, once
+        auto_topup.card_failed(session, rule.id, payment.failure_message, now=now)
     return Applied(payment.status, payment.tenant_id)

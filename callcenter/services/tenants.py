@@ -12,7 +12,7 @@ from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidState
 from callcenter.domain.rating import Increment
 from callcenter.models import RatePlan, Seat, Tenant, User
-from callcenter.services import alerts, audit
+from callcenter.services import alerts, audit, events
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.auth import create_user
 
@@ -118,6 +118,7 @@ def suspend(session: Session, actor: Actor, tenant: Tenant, reason: str, *,
     require_admin(actor)
     previous = tenant.status
     lifecycle.suspend(tenant, lifecycle.ADMIN, reason, now=now)
+    events.tenant_status(session, tenant, "tenant.suspended", now=now)
     audit.record(session, actor, "tenant.suspend", tenant_id=tenant.id, now=now,
                  reason=reason.strip(), previous=previous)
     return tenant
@@ -128,6 +129,7 @@ def resume(session: Session, actor: Actor, tenant: Tenant, reason: str, *,
     """Lift a suspension, with a reason."""
     require_admin(actor)
     lifecycle.resume(tenant, reason, now=now)
+    events.tenant_status(session, tenant, "tenant.resumed", now=now)
     audit.record(session, actor, "tenant.resume", tenant_id=tenant.id, now=now,
                  reason=reason.strip())
     return tenant

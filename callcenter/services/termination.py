@@ -25,7 +25,7 @@ from callcenter.domain.errors import Forbidden, InvalidInput, InvalidState, NotF
 from callcenter.domain.money import minor_unit_micros
 from callcenter.integrations.stripe_gateway import GatewayError, PaymentGateway
 from callcenter.models import Hold, Payment, Seat, SeatCharge, Tenant, Termination, TerminationLine
-from callcenter.services import audit, ledger, settlement
+from callcenter.services import audit, events, ledger, settlement
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.uow import UnitOfWork
 
@@ -86,6 +86,7 @@ def _stop_new_calls(session: Session, actor: Actor, tenant: Tenant, term: Termin
         return  # already stopped (or terminated): nothing more to stop
     lifecycle.suspend(tenant, lifecycle.TERMINATION,
                       f"Termination ({term.reason.replace('_', ' ')}) in progress", now=now)
+    events.tenant_status(session, tenant, "tenant.suspended", now=now)
     audit.record(session, actor, "tenant.termination_started", tenant_id=tenant.id, now=now,
                  reason=term.reason)
 

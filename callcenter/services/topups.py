@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
+from callcenter.domain.money import format_amount
 from callcenter.models import Tenant
-from callcenter.services import alerts, arrears, audit, ledger
+from callcenter.services import alerts, arrears, audit, auto_topup, events, ledger
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.ledger import Posting
 
@@ -33,6 +34,13 @@ def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, no
         lifecycle.activate(tenant, now)
     arrears.pay(session, tenant, now=now)
     alerts.rearm_if_recovered(session, tenant, now=now)
+    if posting.created:
+        auto_topup.rearm(session, tenant_id, tenant.balance_micros)
+        events.emit(session, tenant_id, "payment.received",
+                    {"amount": format_amount(amount), "currency": tenant.currency,
+                     "method": "bank_transfer" if key.startswith("bank:") else "stripe",
+                     "reference": reference, "ledger_entry_id": posting.entry.id,
+                     "balance": format_amount(tenant.balance_micros)}, now=now)
     return posting
 
 

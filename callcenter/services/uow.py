@@ -25,8 +25,17 @@ class UnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._effects: list[Effect] = []
-        # Code handed only the session (the ledger) can still defer effects: see `of`.
-        session.info["uow"] = self
+        session.info["uow"] = self  # services handed only the session find it (`of`)
+
+    @classmethod
+    def of(cls, session: Session) -> UnitOfWork:
+        """The unit of work this session belongs to (a new one if it has none).
+
+        Services that take a session (the call hot path) use it to register effects
+        that must follow the caller's commit.
+        """
+        found = session.info.get("uow")
+        return found if isinstance(found, cls) else cls(session)
 
     def after_commit(self, effect: Effect) -> None:
         """Run `effect` once the current transaction commits; drop it if it rolls back."""

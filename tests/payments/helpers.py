@@ -14,6 +14,7 @@ from callcenter.integrations.stripe_gateway import (
     GatewayError,
     Intent,
     Refund,
+    SetupIntent,
     StripeGateway,
 )
 from tests.factories import bearer
@@ -66,15 +67,52 @@ class FakeGateway:
     refund_calls: list[dict] = field(default_factory=list)
     fail_refunds: int = 0  # the next N refund calls fail
     refund_status: str = "succeeded"
+    setups: dict[str, SetupIntent] = field(default_factory=dict)
+    charges: list[dict] = field(default_factory=list)  # off-session charges asked for
+    decline: str | None = None  # the next off-session charges raise this card error
+    unreachable: int = 0  # the next N off-session charges cannot reach Stripe
 
-    def create_intent(self, *, amount, currency, metadata, idempotency_key) -> Intent:
+    def ensure_customer(self, *, name, metadata, idempotency_key) -> str:
+        return f"cus_{idempotency_key}"
+
+    def create_setup_intent(self, *, customer, metadata, idempotency_key) -> SetupIntent:
+        setup_id = f"seti_fake{next(_ids)}"
+        self.setups[setup_id] = SetupIntent(setup_id, f"{setup_id}_secret", "succeeded",
+                                            customer, f"pm_fake{next(_ids)}", dict(metadata))
+        return self.setups[setup_id]
+
+    def retrieve_setup_intent(self, setup_intent_id) -> SetupIntent:
+        return self.setups[setup_intent_id]
+
+    def card_label(self, payment_method_id) -> str:
+        return "visa •••• 4242"
+
+    def charge_saved_card(self, *, customer, payment_method, amount, currency, metadata,
+                          idempotency_key) -> Intent:
+        self.charges.append({"key": idempotency_key, "amount": amount, "metadata": metadata})
+        if self.unreachable:
+            self.unreachable -= 1
+            raise GatewayError("Stripe could not be reached")
+        if self.decline:
+            raise GatewayError(self.decline, card_error=True)
+        for intent in self.intents.values():
+            if intent.metadata.get("_key") == idempotency_key:
+                return intent
+        intent = Intent(id=f"pi_fake{next(_ids)}", client_secret=None, amount=amount,
+                        amount_received=None, currency=currency, status="processing",
+                        metadata={**metadata, "_key": idempotency_key})
+        self.intents[intent.id] = intent
+        return intent
+
+    def create_intent(self, *, amount, currency, metadata, idempotency_key,
+                      method="card") -> Intent:
         for intent in self.intents.values():
             if intent.metadata.get("_key") == idempotency_key:
                 return intent
         intent_id = f"pi_fake{next(_ids)}"
         intent = Intent(id=intent_id, client_secret=f"{intent_id}_secret", amount=amount,
                         amount_received=None, currency=currency, status="requires_payment_method",
-                        metadata={**metadata, "_key": idempotency_key})
+                        metadata={**metadata, "_key": idempotency_key}, method=method)
         self.intents[intent_id] = intent
         return intent
 

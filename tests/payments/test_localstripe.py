@@ -8,73 +8,17 @@ databases (test_webhooks.py); this one proves the wiring with Stripe's real wire
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import threading
 import time
-import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-import stripe
-from werkzeug.serving import make_server
 
 from callcenter.extensions import db
 from callcenter.models import LedgerEntry, Payment, Tenant
 from callcenter.services import ledger
 from tests.factories import bearer
 from tests.payments.helpers import CONFIG, WEBHOOK_SECRET, signature
-
-pytest.importorskip("localstripe")
-
-# Bind to loopback only, and keep localstripe from writing its store to /tmp.
-LAUNCHER = """
-import sys
-import localstripe.resources as resources
-resources.Store.dump_to_disk = lambda self: None
-from aiohttp import web
-from localstripe.server import app
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"localstripe exited: {proc.stdout.read().decode()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)  # polling a starting subprocess, not waiting for app time
-    raise RuntimeError("localstripe did not start")
-
-
-@pytest.fixture(scope="module")
-def localstripe() -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture
@@ -87,30 +31,6 @@ def app_config(localstripe: str) -> dict:
     return {**CONFIG, "STRIPE_API_BASE": localstripe,
             "STRIPE_JS_URL": f"{localstripe}/js.stripe.com/v3/"}
 
-
-@pytest.fixture
-def live_url(app, localstripe: str) -> Iterator[str]:
-    """The app served on a free loopback port; localstripe's webhooks point at it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    form = urllib.parse.urlencode({"url": f"{url}/webhooks/stripe",
-                                   "secret": WEBHOOK_SECRET}).encode()
-    urllib.request.urlopen(f"{localstripe}/_config/webhooks/callcenter", data=form,  # noqa: S310
-                           timeout=10).close()
-    try:
-        yield url
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
-def stripe_api(localstripe: str) -> stripe.StripeClient:
-    """The card holder's side: attach a test card and confirm, as Stripe.js would."""
-    return stripe.StripeClient(CONFIG["STRIPE_SECRET_KEY"],
-                               base_addresses={"api": localstripe}, max_network_retries=0)
 
 
 def _pay(client, api, owner: str, tenant_id: int, amount: str) -> str:

@@ -59,6 +59,10 @@ WRITES = [
     ("POST", "/notices", {"starts_at": "2026-03-10T00:00:00Z", "ends_at": "2026-03-10T02:00:00Z",
                           "message": "Maintenance", "override_short_notice": True}, PLATFORM),
     ("GET", "/tenants/{a}/export", None, TENANT_LISTS),  # a read that writes an audit row
+    ("POST", "/tenants/{a}/webhook-endpoints",
+     {"url": "http://127.0.0.1:9/y", "events": ["call.settled"]}, OWNER_ONLY),
+    ("DELETE", "/tenants/{a}/webhook-endpoints/{endpoint_id}", None, OWNER_ONLY),
+    ("POST", "/tenants/{a}/webhook-endpoints/{endpoint_id}/test", None, OWNER_ONLY),
     ("DELETE", "/auth/tokens/{owner_token_id}", None,
      {"agent": 404, "other_owner": 404, "admin": 404}),
 ]
@@ -94,6 +98,9 @@ def world(client, factory, app) -> World:
     settled = ok(client.post(f"/api/v1/tenants/{t.id}/termination",
                              json={"reason": "tenant_request"}, headers=admin))
     [line] = [x for x in settled["lines"] if x["kind"] == "bank_refund"]
+    app.config["OUTBOUND_WEBHOOKS_ALLOW_PRIVATE"] = True  # a receiver on loopback
+    endpoint = ok(client.post(f"/api/v1/tenants/{a.id}/webhook-endpoints", headers=owner,
+                              json={"url": "http://127.0.0.1:9/x", "events": ["call.settled"]}))
     with app.app_context():
         owner_token_id = db.session.scalars(sa.select(ApiToken.id).order_by(ApiToken.id)
                                             .where(ApiToken.user_id == a.owner_id)).first()
@@ -103,7 +110,8 @@ def world(client, factory, app) -> World:
               "t_owner": bearer(factory.token(t.owner_email))}
     return World({"a": a.id, "t": t.id, "seat_id": seat["id"], "seat": seat["identity"],
                   "script_id": script["id"], "line_id": line["id"],
-                  "owner_token_id": owner_token_id, "number": UK}, tokens)
+                  "owner_token_id": owner_token_id, "number": UK,
+                  "endpoint_id": endpoint["id"]}, tokens)
 
 
 def _snapshot(app) -> dict[str, list]:

@@ -49,6 +49,14 @@ def _counted(app, fn):
     return _counter(app, fn).statements
 
 
+def _warm_hints(app) -> None:
+    """Load this process's hints (one query every few seconds, not one per call)."""
+    from callcenter.services.snapshot import HINTS
+
+    with app.app_context():
+        HINTS.get(db.session)
+
+
 def test_voice_and_status_webhooks_use_a_bounded_number_of_statements(client, factory,
                                                                       clock, app):
     tid, seat = seat_with_funds(factory, clock, compliance=True, balance="50.00")
@@ -91,8 +99,31 @@ def test_cdr_webhook_uses_a_bounded_number_of_statements(client, factory, clock,
     call_id = client.post("/api/v1/calls/authorize", json={"seat_identity": seat, "to": UK},
                           headers=bearer(factory.admin_token())).get_json()["call_id"]
     body = {"call_id": call_id, "to": UK, "duration_seconds": 42, "status": "completed"}
+    _warm_hints(app)
     first = _counter(app, lambda: cdr_post(client, body, at=clock()))
     again = _counter(app, lambda: cdr_post(client, body, at=clock()))
     assert len(first.statements) <= 10, first.statements
     assert len(first.round_trips) <= 12, first.round_trips
     assert len(again.round_trips) <= 2, again.round_trips
+
+
+def test_settlement_hooks_cost_nothing_for_tenants_without_rules_or_endpoints(
+        client, factory, clock, app, monkeypatch):
+    """Automatic top-up and `call.settled` consult per-process hints: no statement per
+    call, and one query per refresh period for the whole process."""
+    from callcenter.services.snapshot import HINTS, REFRESH_SECONDS
+
+    ticks = [0.0]
+    monkeypatch.setattr(HINTS, "monotonic", lambda: ticks[0])
+    HINTS.clear()
+    _, seat = seat_with_funds(factory, clock, balance="50.00")
+    place_call(client, seat, UK, "CAH0")
+    end_call(client, "CAH0", "completed", 30)  # loads the hints once
+    place_call(client, seat, UK, "CAH1")
+    warm = _counter(app, lambda: end_call(client, "CAH1", "completed", 30))
+    ticks[0] += REFRESH_SECONDS
+    place_call(client, seat, UK, "CAH2")
+    refresh = _counter(app, lambda: end_call(client, "CAH2", "completed", 30))
+    assert not [s for s in warm.statements if "auto_topups" in s or "webhook" in s]
+    assert len([s for s in refresh.statements if "auto_topups" in s]) == 1
+    assert len(refresh.statements) == len(warm.statements) + 1

@@ -47,4 +47,5 @@ from callcenter.web.api import (  # noqa: E402,F401
     tenants,
     termination,
     tokens,
+    webhooks,
 )

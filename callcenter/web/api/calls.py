@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
+from callcenter import metrics
 from callcenter.services import call_log, rates
 from callcenter.services import calls as call_service
 from callcenter.services.access import require_role, tenant_for
@@ -37,6 +38,7 @@ def authorize_call():
         session(), who, seat_identity=wanted.seat_identity, to=wanted.to, now=now(),
         max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy())
     commit()
+    metrics.authorization("cdr", decision.allowed, decision.reasons)
     return jsonify({"allowed": decision.allowed,
                     "call_id": decision.call.id if decision.call else None,
                     "max_duration_seconds": decision.max_duration_seconds,

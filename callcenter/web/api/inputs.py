@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from callcenter.integrations.stripe_gateway import METHOD_OPTIONS
 from callcenter.models.payment import TERMINATION_REASONS
 from callcenter.models.reports import NOTICE_SERVICES
-from callcenter.services import notices, seats, tenants
+from callcenter.services import events, notices, seats, tenants, webhooks
 from callcenter.services.number_lists import Row
-from callcenter.web.common.inputs import Body, Field
+from callcenter.web.common.inputs import Body, Field, Kind, invalid
 from callcenter.web.common.kinds import (
     CURRENCY,
     EMAIL,
@@ -88,6 +89,7 @@ class BankTransfer:
 @dataclass(frozen=True)
 class CardTopup:
     amount: int
+    method: str = "card"
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,27 @@ BANK_TRANSFER = Body("BankTransfer", (
 
 CARD_TOPUP = Body("CardTopup", (
     Field("amount", amount(example="100.00"), required=True),
+    Field("method", choice(*METHOD_OPTIONS), default="card",
+          description="Stripe payment method type; alipay and wechat_pay only in the "
+                      "currencies the platform offers them for"),
 ), build=CardTopup)
+
+
+def _event_types(value, name: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise invalid(name, f"{name} must be a non-empty list of event types")
+    return value
+
+
+WEBHOOK_ENDPOINT = Body("WebhookEndpoint", (
+    Field("url", string(min_length=1, max_length=2000,
+                        example="https://crm.example.com/hooks/callcenter"), required=True,
+          description="https in production; must not resolve to a private address"),
+    Field("events", Kind({"type": "array", "minItems": 1,
+                          "items": {"type": "string", "enum": list(events.EVENT_TYPES)},
+                          "example": ["call.settled", "payment.received"]}, _event_types),
+          required=True),
+), build=webhooks.NewEndpoint)
 
 SEAT_REQUEST = Body("SeatRequest", (
     Field("count", integer(1, seats.MAX_SEATS_PER_REQUEST), description="or a label"),

@@ -13,7 +13,7 @@ from callcenter.web.api.inputs import CARD_TOPUP
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, idempotency_key, now, session
 from callcenter.web.common.inputs import accepts, read
-from callcenter.web.common.providers import limits, require_gateway
+from callcenter.web.common.providers import limits, payment_methods, require_gateway
 
 
 def request_key() -> str:
@@ -27,8 +27,11 @@ def create_payment_intent(tenant_id: int):
     """Start a card top-up.
     ---
     post:
-      summary: Create a Stripe PaymentIntent for a card top-up (owner)
-      description: The balance is credited when Stripe reports the payment succeeded.
+      summary: Create a Stripe PaymentIntent for a top-up by card, Alipay or WeChat Pay (owner)
+      description: >
+        The balance is credited when Stripe reports the payment succeeded (webhook).
+        Alipay and WeChat Pay are offered for the currencies in ALIPAY_CURRENCIES and
+        WECHAT_PAY_CURRENCIES; Stripe.js shows their redirect or QR code.
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
         - {name: Idempotency-Key, in: header, schema: {type: string}}
@@ -42,10 +45,11 @@ def create_payment_intent(tenant_id: int):
     who = actor()
     tenant = tenant_for(session(), who, tenant_id, roles=("owner",))
     found = require_gateway()
-    amount = read(CARD_TOPUP).amount
-    payment, intent = payments.create_intent(session(), found, who, tenant, amount,
+    body = read(CARD_TOPUP)
+    payment, intent = payments.create_intent(session(), found, who, tenant, body.amount,
                                              limits=limits(), request_key=request_key(),
-                                             now=now())
+                                             now=now(), method=body.method,
+                                             methods=payment_methods(tenant.currency))
     commit()
     return jsonify({"id": intent.id, "client_secret": intent.client_secret,
                     "payment": serialize.payment(payment)}), 201

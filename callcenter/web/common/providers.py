@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, abort, current_app
 
 from callcenter.domain.money import parse_amount
 from callcenter.integrations import stripe_gateway, twilio_voice
+from callcenter.integrations.outbound_http import UrlPolicy
 from callcenter.integrations.stripe_gateway import PaymentGateway
 from callcenter.integrations.twilio_voice import TwilioCalls
-from callcenter.services.payments import TopupLimits
+from callcenter.services import webhook_delivery
+from callcenter.services.payments import TopupLimits, methods_for
 
 EXTENSION = stripe_gateway.EXTENSION
 
@@ -36,6 +40,27 @@ def limits() -> TopupLimits:
     cfg = current_app.config
     return TopupLimits(parse_amount(cfg["TOPUP_MIN"], field="TOPUP_MIN"),
                        parse_amount(cfg["TOPUP_MAX"], field="TOPUP_MAX"))
+
+
+def payment_methods(currency: str) -> tuple[str, ...]:
+    """Methods offered to a tenant paying in `currency` (ALIPAY_CURRENCIES,
+    WECHAT_PAY_CURRENCIES), in the order its payments page shows them."""
+    cfg = current_app.config
+    offered = {method: frozenset(c.strip().upper() for c in (cfg.get(name) or "").split(",")
+                                 if c.strip())
+               for method, name in (("alipay", "ALIPAY_CURRENCIES"),
+                                    ("wechat_pay", "WECHAT_PAY_CURRENCIES"))}
+    return methods_for(currency, offered)
+
+
+def url_policy() -> UrlPolicy:
+    """What outbound webhook URLs must satisfy under these settings."""
+    return webhook_delivery.url_policy(current_app.config)
+
+
+def resolver() -> Callable[..., list] | None:
+    """A DNS resolver tests put in `background_context` (None: the system's)."""
+    return current_app.extensions.get("background_context", {}).get("resolve")
 
 
 def twilio_lookup() -> TwilioCalls | None:

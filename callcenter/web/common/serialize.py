@@ -145,9 +145,10 @@ def script(s) -> dict:
 
 
 def payment(p) -> dict:
-    """A card payment (Payment row)."""
+    """A payment (card, Alipay, WeChat Pay; automatic top-ups flagged)."""
     return {
         "id": p.id, "intent_id": p.intent_id, "status": p.status, "currency": p.currency,
+        "method": p.method, "automatic": p.automatic,
         "amount": format_amount(p.amount_micros),
         "received": format_amount(p.received_micros) if p.received_micros is not None else None,
         "refunded": format_amount(p.refunded_micros), "failure_message": p.failure_message,
@@ -236,3 +237,20 @@ def notice(n, *, admin: bool = False, tenant_ids: list[int] | None = None) -> di
                     tenant_ids=None if n.all_tenants else sorted(tenant_ids or []),
                     short_notice=n.short_notice, created_by=n.created_by)
     return body
+
+
+def webhook_endpoint(e, secret: str | None = None) -> dict:
+    """An outbound webhook endpoint; its secret only in the answer that created it."""
+    out = {"id": e.id, "url": e.url, "events": list(e.events or []),
+           "created_at": _iso(e.created_at)}
+    if secret is not None:
+        out["secret"] = secret
+    return out
+
+
+def webhook_attempt(line) -> dict:
+    """One line of an endpoint's delivery log."""
+    a = line.attempt
+    return {"at": _iso(a.at), "event_id": line.event_id, "type": line.event_type,
+            "delivery_id": a.delivery_id, "status_code": a.status_code, "error": a.error,
+            "duration_ms": a.duration_ms, "delivery_status": line.delivery_status}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, request
 
+from callcenter import metrics
 from callcenter.integrations import cdr
 from callcenter.services import call_events
 from callcenter.web.common.context import commit, now, session
@@ -21,6 +22,7 @@ def cdr_webhook():
         cdr.verify(secret, request.headers.get(cdr.HEADER), body, now=now().timestamp())
     except cdr.SignatureError as exc:
         abort(403, str(exc))
-    call_events.cdr(session(), cdr.parse(body), now=now())
+    outcome = call_events.cdr(session(), cdr.parse(body), now=now())
     commit()
+    metrics.INBOUND_WEBHOOKS.labels("cdr", outcome).inc()
     return Response(status=204)

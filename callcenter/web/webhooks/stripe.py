@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, jsonify, request
 
+from callcenter import metrics
 from callcenter.integrations import stripe_events
 from callcenter.integrations.stripe_gateway import SignatureError
 from callcenter.services import payments
@@ -26,4 +27,5 @@ def stripe_webhook():
         abort(403, "invalid Stripe-Signature")
     event = stripe_events.parse(data)
     outcome = payments.handle_event(uow(), event, now=now(), gateway=found)
+    metrics.INBOUND_WEBHOOKS.labels("stripe", outcome).inc()
     return jsonify({"received": True, "outcome": outcome})

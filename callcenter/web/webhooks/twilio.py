@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, request
 
+from callcenter import metrics
 from callcenter.integrations import twilio_voice
 from callcenter.services import call_events, calls
 from callcenter.web.common.context import commit, compliance_policy, now, session
@@ -37,6 +38,7 @@ def twilio_voice_webhook():
         provider="twilio", provider_call_id=placed.call_sid,
         max_call_seconds=current_app.config["MAX_CALL_SECONDS"], policy=compliance_policy())
     commit()
+    metrics.authorization("twilio", decision.allowed, decision.reasons)
     if not decision.allowed:
         return _twiml(twilio_voice.reject_twiml())
     caller_id = decision.tenant.caller_id if decision.tenant else None
@@ -49,6 +51,7 @@ def twilio_voice_webhook():
 def twilio_status_webhook():
     """The dialed leg ended: rate `CallDuration` and settle the hold, exactly once."""
     report = twilio_voice.parse_status(_verified())
-    call_events.twilio_status(session(), report, now=now())
+    outcome = call_events.twilio_status(session(), report, now=now())
     commit()
+    metrics.INBOUND_WEBHOOKS.labels("twilio", outcome).inc()
     return Response(status=204)

@@ -8,9 +8,11 @@ from flask import Blueprint
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 from callcenter.web.pages.portal import (  # noqa: E402,F401
+    auto_topup,
     calls,
     compliance,
     dashboard,
     payments,
     statements,
+    webhooks,
 )

@@ -10,11 +10,11 @@ from flask_login import login_required
 from callcenter.domain import lifecycle
 from callcenter.domain.errors import DomainError
 from callcenter.domain.money import parse_amount
-from callcenter.services import payments, termination
+from callcenter.services import auto_topup, payments, termination
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, now, own_tenant, rollback, session
 from callcenter.web.common.pdf import pdf_response
-from callcenter.web.common.providers import gateway, limits, require_gateway
+from callcenter.web.common.providers import gateway, limits, payment_methods, require_gateway
 from callcenter.web.common.responses import export_response
 from callcenter.web.pages.portal import bp
 
@@ -34,6 +34,8 @@ def payments_page():
                   and tenant.status in lifecycle.OPEN)
     return render_template(
         "portal/payments.html", tenant=tenant, limits=limits(), card_ready=card_ready,
+        methods=payment_methods(tenant.currency), returned=request.args.get("redirect_status"),
+        rule=auto_topup.rule_for(session(), tenant.id), consent_text=auto_topup.CONSENT_TEXT,
         stripe_js_url=cfg["STRIPE_JS_URL"], publishable_key=cfg.get("STRIPE_PUBLISHABLE_KEY"),
         payments=payments.list_payments(session(), tenant.id), termination=term,
         lines=termination.lines(session(), term.id) if term else [],
@@ -43,7 +45,8 @@ def payments_page():
 @bp.post("/payments/intents")
 @login_required
 def create_intent():
-    """The top-up page asks for a PaymentIntent (JSON, CSRF header); Stripe.js confirms."""
+    """The top-up page asks for a PaymentIntent (JSON, CSRF header) by card, Alipay or
+    WeChat Pay; Stripe.js confirms it (card form, Alipay redirect, WeChat Pay QR code)."""
     tenant = _owner_tenant()
     found = require_gateway()
     data = request.get_json(silent=True) or {}
@@ -51,7 +54,8 @@ def create_intent():
     try:
         payment, intent = payments.create_intent(
             session(), found, actor(), tenant, parse_amount(data.get("amount")),
-            limits=limits(), request_key=key, now=now())
+            limits=limits(), request_key=key, now=now(),
+            method=str(data.get("method") or "card"), methods=payment_methods(tenant.currency))
     except DomainError as exc:
         rollback()
         return jsonify({"error": {"code": exc.code, "message": exc.message}}), 400
