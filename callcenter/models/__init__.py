@@ -15,6 +15,15 @@ from callcenter.models.job import JOB_STATUSES, Job
 from callcenter.models.ledger import AuditLog, Hold, LedgerEntry
 from callcenter.models.payment import Erasure, Payment, Termination, TerminationLine
 from callcenter.models.seat import Arrear, Seat, SeatCharge
+from callcenter.models.sms import (
+    BATCH_STATUSES,
+    FINAL_MESSAGE_STATUSES,
+    MESSAGE_STATUSES,
+    SmsBatch,
+    SmsMessage,
+    SmsPacing,
+    SmsReply,
+)
 from callcenter.models.tenant import TENANT_STATUSES, RatePlan, Tenant
 from callcenter.models.user import ApiToken, LoginAttempt, User
 
@@ -23,6 +32,8 @@ __all__ = [
     "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script", "ScreeningRule",
     "Erasure", "Payment", "Termination", "TerminationLine",
     "JOB_STATUSES", "Job",
+    "BATCH_STATUSES", "FINAL_MESSAGE_STATUSES", "MESSAGE_STATUSES", "SmsBatch", "SmsMessage",
+    "SmsPacing", "SmsReply",
     "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginAttempt",
     "RatePlan", "Seat", "SeatCharge", "TENANT_STATUSES", "Tenant", "UTCDateTime", "User", "utcnow",
 ]

@@ -62,6 +62,9 @@ POLICIES: dict[str, Policy] = {
     "lexicon_terms": Policy("keep"),  # platform data, linked only through admin authors
     "jobs": Policy("keep", ("payload",)),  # mail and message bodies, addresses, numbers
     "screening_rules": Policy("keep"),  # the same
+    "sms_batches": Policy("keep"),  # the text sent; numbers in it are tokenized
+    "sms_messages": Policy("tokenize", ("to_number",)),  # segments and charges stay
+    "sms_replies": Policy("delete"),  # what people wrote back, and their numbers
 }
 
 E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")
