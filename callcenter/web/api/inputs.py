@@ -24,6 +24,7 @@ from callcenter.web.common.kinds import (
     NUMBERS,
     PASSWORD,
     SCHEDULE,
+    SENDER,
     TIMEZONE,
     amount,
     boolean,
@@ -168,6 +169,16 @@ TENANT_SETTINGS = Body("TenantSettings", (
     Field("late_fee_percent_per_day", percent(), into="late_fee_ppm_per_day"),
     Field("auto_terminate_after_days", integer(1, 365), nullable=True,
           description="terminate after this many days suspended; null: never"),
+    Field("sms_sender", SENDER, nullable=True,
+          description="the tenant's own SMS sender; replies to it are the tenant's; "
+                      "null: the platform's TWILIO_SMS_FROM"),
+    Field("sms_signature", text(40, example="Acme"), nullable=True,
+          description="signature in 【】 at the start of messages to +86; null: the "
+                      "tenant's name"),
+    Field("sms_opt_out_text", text(100, example="Reply STOP to opt out"), nullable=True,
+          description="ends marketing messages outside China; null: the default"),
+    Field("sms_opt_out_text_cn", text(40, example="拒收请回复R"), nullable=True,
+          description="ends marketing messages to +86; null: the default"),
 ), build=tenants.SettingsChange, strict=True, partial=True)
 
 REASON = Body("Reason", (

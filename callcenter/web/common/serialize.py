@@ -19,6 +19,11 @@ def _percent(ppm: int) -> str:
     return f"{whole}.{frac:04d}".rstrip("0").rstrip(".") if frac else str(whole)
 
 
+def money(value: int | None) -> str | None:
+    """Micro-units as a decimal string; None stays None."""
+    return None if value is None else format_amount(value)
+
+
 def rate_plan(plan: RatePlan | None) -> dict | None:
     if plan is None:
         return None
@@ -27,8 +32,10 @@ def rate_plan(plan: RatePlan | None) -> dict | None:
         "default_per_minute": format_amount(plan.default_per_minute_micros),
         "billing_increment": f"{plan.initial_increment}/{plan.subsequent_increment}",
         "connect_fee": format_amount(plan.connect_fee_micros),
-        "prefixes": [{"prefix": p, "per_minute": format_amount(r)}
-                     for p, r in sorted(plan.prefixes.items())],
+        "sms_per_segment": money(plan.sms_per_segment_micros),
+        "prefixes": [{"prefix": p, "per_minute": money(plan.prefixes.get(p)),
+                      "sms_per_segment": money((plan.sms_prefixes or {}).get(p))}
+                     for p in sorted({*plan.prefixes, *(plan.sms_prefixes or {})})],
     }
 
 
@@ -61,6 +68,10 @@ def tenant(t: Tenant, facts: TenantFacts | None = None) -> dict:
             "caller_id": t.caller_id,
             "late_fee_percent_per_day": _percent(t.late_fee_ppm_per_day),
             "auto_terminate_after_days": t.auto_terminate_after_days,
+            "sms_sender": t.sms_sender,
+            "sms_signature": t.sms_signature,
+            "sms_opt_out_text": t.sms_opt_out_text,
+            "sms_opt_out_text_cn": t.sms_opt_out_text_cn,
         },
         "rate_plan": rate_plan(facts.rate_plan),
         "created_at": _iso(t.created_at),
@@ -130,11 +141,12 @@ def call(c, currency: str) -> dict:
 def consent(c) -> dict:
     return {"number": c.number, "source": c.source, "evidence": c.evidence,
             "granted_at": _iso(c.granted_at), "revoked_at": _iso(c.revoked_at),
-            "active": c.revoked_at is None}
+            "revoked_source": c.revoked_source, "active": c.revoked_at is None}
 
 
 def dnc_entry(e) -> dict:
-    return {"number": e.number, "reason": e.reason, "created_at": _iso(e.created_at)}
+    return {"number": e.number, "reason": e.reason, "source": e.source or "manual",
+            "created_at": _iso(e.created_at)}
 
 
 def script(s) -> dict:
