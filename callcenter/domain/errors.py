@@ -66,3 +66,15 @@ class InvalidState(Conflict):
     """The resource is not in a state that allows this operation."""
 
     code = "invalid_state"
+
+
+class ContentProhibited(DomainError):
+    """Content screening refused the text (an SMS body): nothing was sent."""
+
+    code = "content_prohibited"
+
+
+class NotConfigured(DomainError):
+    """The platform lacks the settings this needs (SMS without a sender or Twilio)."""
+
+    code = "not_configured"

@@ -36,6 +36,9 @@ class SmsBatch(Base):
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(sa.String(16))
     body: Mapped[str] = mapped_column(sa.Text)  # as the tenant wrote it
+    # What goes on the wire, fixed when the batch is accepted (and priced): {"cn": ...,
+    # "other": ...}, with the signature and opt-out line of the tenant's texts then.
+    texts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     sender: Mapped[str] = mapped_column(sa.String(64))  # number or Messaging Service SID
     status: Mapped[str] = mapped_column(sa.String(8))
     encoding: Mapped[str] = mapped_column(sa.String(8))  # UCS-2 if any recipient's text is

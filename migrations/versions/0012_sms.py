@@ -43,6 +43,7 @@ def upgrade():
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('texts', sa.JSON(), nullable=False),
     sa.Column('sender', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=8), nullable=False),
     sa.Column('encoding', sa.String(length=8), nullable=False),

@@ -53,6 +53,8 @@ WRITES = [
     ("POST", "/tenants/{t}/termination/lines/{line_id}/close",
      {"status": "paid", "reference": "R-1"}, ON_T),
     ("POST", "/tenants/{t}/erasure", None, ON_T),
+    ("POST", "/tenants/{a}/messages", {"to": [UK2], "body": "Hello"}, OWNER_ONLY),
+    ("POST", "/tenants/{a}/messages/{batch_id}/cancel", None, TENANT_LISTS),
     ("GET", "/tenants/{a}/export", None, TENANT_LISTS),  # a read that writes an audit row
     ("DELETE", "/auth/tokens/{owner_token_id}", None,
      {"agent": 404, "other_owner": 404, "admin": 404}),
@@ -98,7 +100,8 @@ def world(client, factory, app) -> World:
               "t_owner": bearer(factory.token(t.owner_email))}
     return World({"a": a.id, "t": t.id, "seat_id": seat["id"], "seat": seat["identity"],
                   "script_id": script["id"], "line_id": line["id"],
-                  "owner_token_id": owner_token_id, "number": UK}, tokens)
+                  "owner_token_id": owner_token_id, "number": UK,
+                  "batch_id": 999_999}, tokens)  # refused before any batch is looked up
 
 
 def _snapshot(app) -> dict[str, list]:

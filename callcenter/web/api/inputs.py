@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from callcenter.domain.sms_text import KINDS, MAX_BODY
 from callcenter.models.payment import TERMINATION_REASONS
-from callcenter.services import seats, tenants
+from callcenter.services import seats, sms, tenants
 from callcenter.services.number_lists import Row
 from callcenter.web.common.inputs import Body, Field
 from callcenter.web.common.kinds import (
@@ -30,6 +31,7 @@ from callcenter.web.common.kinds import (
     boolean,
     choice,
     integer,
+    number_list,
     percent,
     string,
     text,
@@ -247,3 +249,12 @@ LINE_CLOSURE = Body("LineClosure", (
     Field("reference", string(example="REFUND-0042"),
           description="the bank's reference; required for a bank refund"),
 ), build=LineClosure)
+
+SMS_BATCH = Body("SmsBatch", (
+    Field("to", number_list(sms.MAX_RECIPIENTS), required=True,
+          description="recipients; a number listed twice is messaged once"),
+    Field("body", string(min_length=1, max_length=MAX_BODY,
+                         example="Your appointment is tomorrow at 10:00."), required=True),
+    Field("kind", choice(*KINDS), default="marketing",
+          description="marketing messages carry the opt-out line"),
+), build=sms.NewBatch)

@@ -206,6 +206,19 @@ SENDER = Kind({"type": "string", "example": "+14155550100",
                "description": "E.164 number or Twilio Messaging Service SID"}, _sender)
 
 
+def number_list(max_items: int) -> Kind:
+    """A non-empty list of phone numbers as strings (services judge each number)."""
+    def check(value: Any, name: str) -> list[str]:
+        if not isinstance(value, list) or not value or len(value) > max_items:
+            raise invalid(name, f"{name} must be a list of 1 to {max_items} numbers")
+        if not all(isinstance(item, str) for item in value):
+            raise invalid(name, f"{name} must list numbers as strings")
+        return value
+
+    return Kind({"type": "array", "items": {"type": "string"}, "minItems": 1,
+                 "maxItems": max_items, "example": ["+14155550123", "+8613800138000"]}, check)
+
+
 def _prefix(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.isascii() or not value.isdigit() \
             or not 1 <= len(value) <= 15:

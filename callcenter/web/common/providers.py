@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, request
 
 from callcenter.domain.money import parse_amount
 from callcenter.integrations import stripe_gateway, twilio_voice
 from callcenter.integrations.stripe_gateway import PaymentGateway
 from callcenter.integrations.twilio_voice import TwilioCalls
 from callcenter.services.payments import TopupLimits
+from callcenter.services.sms import SmsSetup
 
 EXTENSION = stripe_gateway.EXTENSION
 
@@ -36,6 +37,16 @@ def limits() -> TopupLimits:
     cfg = current_app.config
     return TopupLimits(parse_amount(cfg["TOPUP_MIN"], field="TOPUP_MIN"),
                        parse_amount(cfg["TOPUP_MAX"], field="TOPUP_MAX"))
+
+
+def sms_setup() -> SmsSetup:
+    """The platform's SMS settings; callbacks come back to PUBLIC_BASE_URL (or this host)."""
+    cfg = current_app.config
+    base = cfg.get("PUBLIC_BASE_URL") or request.host_url
+    return SmsSetup(
+        twilio_configured=bool(cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN")),
+        default_sender=cfg.get("TWILIO_SMS_FROM") or None,
+        status_callback=base.rstrip("/") + "/webhooks/twilio/sms")
 
 
 def twilio_lookup() -> TwilioCalls | None:

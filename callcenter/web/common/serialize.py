@@ -218,3 +218,34 @@ def erasure(e) -> dict:
     return {"id": e.id, "tenant_id": e.tenant_id, "trigger": e.trigger,
             "actor_user_id": e.actor_user_id, "created_at": _iso(e.created_at),
             "summary": e.summary}
+
+
+def sms_message(m) -> dict:
+    """One recipient of a batch."""
+    return {"to": m.to_number, "status": m.status, "reasons": list(m.reasons or []),
+            "segments": m.segments, "charge": format_amount(m.charge_micros),
+            "rate_prefix": m.rate_prefix, "error_code": m.error_code,
+            "sent_at": _iso(m.sent_at)}
+
+
+def sms_batch(b, currency: str, recipients: list | None = None,
+              progress: dict[str, int] | None = None) -> dict:
+    """A batch; with its recipients when given, with counts per status when given."""
+    out = {"id": b.id, "status": b.status, "kind": b.kind, "body": b.body, "sender": b.sender,
+           "encoding": b.encoding, "segments_per_message": b.segments_per_message,
+           "recipients_count": b.recipients, "accepted": b.accepted,
+           "total_charge": format_amount(b.total_charge_micros), "currency": currency,
+           "created_at": _iso(b.created_at), "finished_at": _iso(b.finished_at)}
+    if progress is not None:
+        out["counts"] = progress
+    if recipients is not None:
+        out["charged"] = format_amount(sum(m.charge_micros for m in recipients
+                                           if m.charged and not m.refunded))
+        out["recipients"] = [sms_message(m) for m in recipients]
+    return out
+
+
+def sms_reply(r) -> dict:
+    """A reply to the tenant's sender."""
+    return {"from": r.from_number, "to": r.to_number, "body": r.body, "action": r.action,
+            "received_at": _iso(r.received_at)}
