@@ -209,6 +209,18 @@ def progress(session: Session, batch_id: int) -> dict[str, int]:
     return dict(rows)
 
 
+def progress_summary(batch: SmsBatch, counts: dict[str, int]) -> dict[str, object]:
+    """What a progress bar shows: the batch's status, counts, and how many are settled."""
+    waiting = counts.get("queued", 0) + counts.get("sending", 0)
+    return {"status": batch.status, "counts": counts, "accepted": batch.accepted,
+            "finished": batch.accepted - waiting, "done": batch.finished_at is not None}
+
+
+def recent(session: Session, *, limit: int = 100) -> list[SmsBatch]:
+    """Every tenant's batches, newest first (the operators' view)."""
+    return list(session.scalars(sa.select(SmsBatch).order_by(SmsBatch.id.desc()).limit(limit)))
+
+
 def batches(session: Session, tenant_id: int, *, limit: int = 50) -> list[SmsBatch]:
     """The tenant's batches, newest first."""
     return list(session.scalars(sa.select(SmsBatch).where(SmsBatch.tenant_id == tenant_id)

@@ -1,4 +1,5 @@
-"""Operator pages under /admin: tenants, calls and rates, compliance review, terminations."""
+"""Operator pages under /admin: tenants, calls and rates, messages, compliance review,
+terminations."""
 
 from __future__ import annotations
 
@@ -6,4 +7,10 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from callcenter.web.pages.admin import calls, compliance, tenants, termination  # noqa: E402,F401
+from callcenter.web.pages.admin import (  # noqa: E402,F401
+    calls,
+    compliance,
+    messages,
+    tenants,
+    termination,
+)

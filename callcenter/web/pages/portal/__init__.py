@@ -1,4 +1,5 @@
-"""Tenant pages under /portal: dashboard, seats, calls, compliance lists, payments."""
+"""Tenant pages under /portal: dashboard, seats, calls, compliance lists, messages,
+payments."""
 
 from __future__ import annotations
 
@@ -6,4 +7,10 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
-from callcenter.web.pages.portal import calls, compliance, dashboard, payments  # noqa: E402,F401
+from callcenter.web.pages.portal import (  # noqa: E402,F401
+    calls,
+    compliance,
+    dashboard,
+    messages,
+    payments,
+)
