@@ -25,9 +25,9 @@ from callcenter.domain.errors import (
     NotConfigured,
     NotFound,
 )
-from callcenter.domain.segments import UCS2, segment
+from callcenter.domain.segments import GSM7, UCS2, Segmented, segment
 from callcenter.domain.sms_text import KINDS, MAX_BODY, Wording, compose, variant
-from callcenter.models import SmsBatch, SmsMessage, SmsReply, Tenant
+from callcenter.models import RatePlan, SmsBatch, SmsMessage, SmsReply, Tenant
 from callcenter.services import background, screening, sms_checks, sms_ledger
 from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.compliance import CompliancePolicy
@@ -124,43 +124,53 @@ def create(uow: UnitOfWork, actor: Actor, tenant: Tenant, new: NewBatch, *, now:
                                   policy)
     batch = SmsBatch(tenant_id=tenant.id, created_by=actor.user_id, kind=new.kind,
                      body=new.body, texts=texts, sender=sender, status="queued",
-                     encoding=counted["other"].encoding, segments_per_message=0,
+                     encoding=GSM7, segments_per_message=0,
                      recipients=len(recipients), accepted=0, total_charge_micros=0,
                      rate_plan_id=plan.id, status_callback=setup.status_callback,
                      created_at=now)
     session.add(batch)
     session.flush()
-    messages = []
-    for position, r in enumerate(recipients):
-        message = SmsMessage(batch_id=batch.id, tenant_id=tenant.id, position=position,
-                             to_number=(r.number or r.input)[:64], reasons=r.reasons,
-                             status="queued" if r.accepted else "refused", created_at=now)
-        if r.accepted:
-            counts = counted[variant(r.number)]
-            message.rate_prefix, message.price_per_segment_micros = sms_checks.price(
-                plan, r.number)
-            message.segments = counts.segments
-            message.charge_micros = counts.segments * message.price_per_segment_micros
-            message.idempotency_key = f"cc-sms-{uuid.uuid4().hex}"
-            if counts.encoding == UCS2:
-                batch.encoding = UCS2
-            batch.segments_per_message = max(batch.segments_per_message, counts.segments)
-        messages.append(message)
-    queued = [m for m in messages if m.status == "queued"]
-    holds = sms_ledger.place_holds(session, tenant.id, [m.charge_micros for m in queued],
+    rows = [_message_row(batch, position, r, plan, counted, now)
+            for position, r in enumerate(recipients)]
+    queued = [row for row in rows if row["status"] == "queued"]
+    holds = sms_ledger.place_holds(session, tenant.id, [row["charge_micros"] for row in queued],
                                    reference=f"sms:{batch.id}", now=now)
-    for message, hold_id in zip(queued, holds, strict=True):
-        message.hold_id = hold_id
+    for row, hold_id in zip(queued, holds, strict=True):
+        row["hold_id"] = hold_id
+        if counted[variant(row["to_number"])].encoding == UCS2:
+            batch.encoding = UCS2
+        batch.segments_per_message = max(batch.segments_per_message, row["segments"])
+    session.execute(sa.insert(SmsMessage), rows)  # one multi-row insert, no ORM objects
     batch.accepted = len(queued)
-    batch.total_charge_micros = sum(m.charge_micros for m in queued)
-    if not queued:
-        batch.status, batch.finished_at = "refused", now
-    session.add_all(messages)
-    session.flush()
+    batch.total_charge_micros = sum(row["charge_micros"] for row in queued)
     if queued:
         background.enqueue(uow, SEND_JOB, {"batch_id": batch.id}, now=now, tenant_id=tenant.id,
                            dedupe_key=f"{SEND_JOB}:{batch.id}", max_attempts=20)
+    else:
+        batch.status, batch.finished_at = "refused", now
+        batch.encoding = counted["other"].encoding
+    session.flush()
+    sms_ledger.reserve(session, tenant.id, batch.total_charge_micros)  # last: see reserve
     return batch
+
+
+def _message_row(batch: SmsBatch, position: int, r: sms_checks.Recipient, plan: RatePlan,
+                 counted: dict[str, Segmented], now: datetime) -> dict[str, object]:
+    """The row of one recipient: refused with its reasons, or priced and queued."""
+    row: dict[str, object] = {
+        "batch_id": batch.id, "tenant_id": batch.tenant_id, "position": position,
+        "to_number": (r.number or r.input)[:64], "reasons": r.reasons,
+        "status": "queued" if r.accepted else "refused", "segments": 0, "rate_prefix": None,
+        "price_per_segment_micros": 0, "charge_micros": 0, "hold_id": None,
+        "charged": False, "refunded": False, "idempotency_key": None, "attempts": 0,
+        "created_at": now}
+    if r.accepted:
+        prefix, per_segment = sms_checks.price(plan, r.number)
+        segments = counted[variant(r.number)].segments
+        row.update(segments=segments, rate_prefix=prefix, price_per_segment_micros=per_segment,
+                   charge_micros=segments * per_segment,
+                   idempotency_key=f"cc-sms-{uuid.uuid4().hex}")
+    return row
 
 
 def get(session: Session, tenant_id: int, batch_id: int) -> SmsBatch:

@@ -2,9 +2,9 @@
 the message, released if it is never sent, given back once if it fails.
 
 Holds are one per message, so each is settled or released exactly once by the ledger's
-own functions; only their placement is batched: one checked update of the tenant's
-cached amounts for the whole batch (all of it is available, or nothing is held), then
-one multi-row insert of the holds.
+own functions; only their placement is batched: one multi-row insert of the holds, then
+one checked update of the tenant's cached amounts for the whole batch (all of it is
+available, or nothing is held).
 """
 
 from __future__ import annotations
@@ -22,21 +22,29 @@ HOLD_REASON = "sms"
 
 def place_holds(session: Session, tenant_id: int, amounts: list[int], *, reference: str,
                 now: datetime) -> list[int | None]:
-    """Hold each amount (None for 0) in one step; InsufficientFunds holds nothing."""
-    total = sum(amounts)
-    if total == 0:
-        return [None] * len(amounts)
-    # The ledger's own conditional update: the funds check and the reservation are one
-    # statement, so two batches racing for the same money cannot both be held in full.
-    if ledger._apply(session, tenant_id, balance_delta=0, held_delta=total,
-                     checked=True) is None:
-        ledger._raise_short(session, tenant_id, total)
+    """Write one open hold per amount (None for 0); `reserve` must follow in the same
+    transaction, which then holds all of them or fails whole."""
     rows = [{"tenant_id": tenant_id, "amount_micros": amount, "reason": HOLD_REASON,
              "reference": reference, "state": "open", "created_at": now}
             for amount in amounts if amount > 0]
+    if not rows:
+        return [None] * len(amounts)
     ids = iter(session.execute(sa.insert(Hold).returning(Hold.id, sort_by_parameter_order=True),
                                rows).scalars().all())
     return [next(ids) if amount > 0 else None for amount in amounts]
+
+
+def reserve(session: Session, tenant_id: int, total: int) -> None:
+    """Take `total` from the tenant's available funds for the holds just written, or
+    raise InsufficientFunds (the caller's transaction then rolls them back).
+
+    The ledger's own conditional update: the funds check and the reservation are one
+    statement, so two batches racing for the same money cannot both be held in full.
+    Called last, so the tenant's row is locked only for the end of the transaction.
+    """
+    if total > 0 and ledger._apply(session, tenant_id, balance_delta=0, held_delta=total,
+                                   checked=True) is None:
+        ledger._raise_short(session, tenant_id, total)
 
 
 def _memo(message: SmsMessage) -> str:
