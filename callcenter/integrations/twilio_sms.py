@@ -25,7 +25,9 @@ from callcenter.domain.errors import InvalidInput
 from callcenter.integrations.twilio_http import BaseUrlHttpClient
 
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
-FINAL_STATUSES = ("delivered", "undelivered", "failed", "canceled", "read")
+# Answers about our account or Twilio itself, not about the message: bad credentials or
+# account SID, a suspended account, too many requests. Retried later, never failed.
+ACCOUNT_PROBLEMS = frozenset({401, 403, 404, 429})
 
 
 class SmsRejected(Exception):
@@ -71,7 +73,7 @@ class TwilioSms:
                 message = self._client.messages.create(
                     to=to, body=body, status_callback=status_callback, **origin)
         except TwilioRestException as exc:
-            if exc.status == 429 or exc.status >= 500:
+            if exc.status in ACCOUNT_PROBLEMS or exc.status >= 500:
                 raise SmsUnavailable(f"Twilio answered {exc.status}: {exc.msg}") from exc
             raise SmsRejected(str(exc.code or exc.status), str(exc.msg)[:300]) from exc
         except (requests.RequestException, TwilioException) as exc:

@@ -31,7 +31,7 @@ from callcenter.models import RatePlan, SmsBatch, SmsMessage, SmsReply, Tenant
 from callcenter.services import background, screening, sms_checks, sms_ledger
 from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.compliance import CompliancePolicy
-from callcenter.services.sms_sending import SEND_JOB
+from callcenter.services.sms_sending import SEND_JOB, set_batch_status
 from callcenter.services.tenants import current_rate_plan
 from callcenter.services.uow import UnitOfWork
 
@@ -190,14 +190,13 @@ def cancel(uow: UnitOfWork, actor: Actor, tenant: Tenant, batch_id: int, *,
     session = uow.session
     require_tenant_role(actor, tenant.id)
     batch = get(session, tenant.id, batch_id)
-    if batch.status not in ("queued", "sending"):
+    if not set_batch_status(session, batch.id, ("queued", "sending"), status="canceled",
+                            canceled_by=actor.user_id):
         raise InvalidState(f"this batch is already {batch.status}")
     sms_ledger.cancel_queued(session, batch.id, now=now)
-    batch.status, batch.canceled_by = "canceled", actor.user_id
     if not _in_flight(session, batch.id):
-        batch.finished_at = now
-    session.flush()
-    return batch
+        set_batch_status(session, batch.id, ("canceled",), finished_at=now)
+    return get(session, tenant.id, batch_id)
 
 
 def _in_flight(session: Session, batch_id: int) -> bool:

@@ -37,7 +37,7 @@ from callcenter.domain.clock import system_clock
 from callcenter.domain.sms_text import variant
 from callcenter.integrations import twilio_sms
 from callcenter.integrations.twilio_sms import Accepted, SmsRejected, SmsUnavailable
-from callcenter.models import SmsBatch, SmsMessage, Tenant
+from callcenter.models import BATCH_STATUSES, SmsBatch, SmsMessage, Tenant
 from callcenter.services import background, sms_checks, sms_ledger, sms_pacing
 from callcenter.services.compliance import CompliancePolicy, policy_from_config
 from callcenter.services.uow import UnitOfWork
@@ -116,7 +116,7 @@ def run(uow: UnitOfWork, batch_id: int, tools: Tools) -> datetime | None:
         sending = batch.status in ("queued", "sending")
         if sending and not lifecycle.may_call(tenant, now):
             sms_ledger.cancel_queued(session, batch.id, now=now, reasons=["tenant_not_active"])
-            batch.status = "canceled"
+            set_batch_status(session, batch.id, ("queued", "sending"), status="canceled")
             uow.commit()
             continue
         message = _first(session, batch.id, SmsMessage.status == "queued") if sending else None
@@ -125,8 +125,8 @@ def run(uow: UnitOfWork, batch_id: int, tools: Tools) -> datetime | None:
                 SmsMessage.batch_id == batch.id, SmsMessage.status == "sending"))
             if busy_until is not None:
                 return busy_until  # a send in flight elsewhere: look again when its claim ends
-            batch.finished_at = now
-            batch.status = "done" if sending else batch.status
+            set_batch_status(session, batch.id, ("queued", "sending"), status="done")
+            set_batch_status(session, batch.id, BATCH_STATUSES, finished_at=now)
             uow.commit()
             return None
         reasons = sms_checks.refusals(session, tenant, message.to_number, now, tools.policy)
@@ -139,6 +139,17 @@ def run(uow: UnitOfWork, batch_id: int, tools: Tools) -> datetime | None:
         resume_at = _claim_and_send(uow, batch, message, tools, first=True)
         if resume_at is not None:
             return resume_at
+
+
+def set_batch_status(session: Session, batch_id: int, from_statuses: tuple[str, ...],
+                     **values: object) -> bool:
+    """Change a batch only from one of `from_statuses`: a cancel is never overwritten by
+    a worker that loaded the batch before it, nor a finished batch canceled."""
+    changed = session.execute(
+        sa.update(SmsBatch).where(SmsBatch.id == batch_id, SmsBatch.status.in_(from_statuses))
+        .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+    session.expire_all()
+    return changed
 
 
 def _first(session: Session, batch_id: int, *where: sa.ColumnElement) -> SmsMessage | None:
@@ -175,8 +186,7 @@ def _claim_and_send(uow: UnitOfWork, batch: SmsBatch, message: SmsMessage, tools
         claimed = _move(session, message.id, "sending", SmsMessage.claimed_until <= now,
                         claimed_until=slot + CLAIM, attempts=SmsMessage.attempts + 1,
                         updated_at=now)
-    if batch.status == "queued":
-        batch.status = "sending"
+    set_batch_status(session, batch.id, ("queued",), status="sending")
     uow.commit()
     if claimed:
         wait = (slot - tools.clock()).total_seconds()

@@ -25,6 +25,7 @@ from tests.sms_support import (
     money,
     run_jobs,
     send,
+    sms_status,
     sms_tenant,
 )
 from tests.telephony import CONFIG
@@ -241,3 +242,41 @@ def test_a_messaging_service_sender_is_sent_as_such(client, factory, clock, app,
     run_jobs(app, clock)
     assert twilio.messages[0]["messaging_service_sid"] == service
     assert twilio.messages[0]["from"] is None
+
+
+def test_an_account_problem_at_twilio_is_retried_not_failed(client, factory, clock, app,
+                                                            twilio):
+    tid, owner = sms_tenant(factory, clock)
+    twilio.reject[UK[0]] = (401, 20003, "Authenticate")  # say, a rotated auth token
+    send(client, tid, owner, UK[:1])
+    with app.app_context():
+        counts = background.run_due(UnitOfWork(db.session), context(app, clock), clock=clock)
+        db.session.remove()
+    assert counts == {"done": 0, "retry": 1, "dead": 0}
+    assert messages(app)[0].status == "sending" and money(app, tid)[1] == 50_000
+    del twilio.reject[UK[0]]  # fixed
+    run_jobs(app, clock)
+    assert messages(app)[0].status == "sent" and twilio.sends_to(UK[0]) == 1
+
+
+def test_a_batch_canceled_with_a_message_in_flight_stays_canceled(client, factory, clock, app,
+                                                                  twilio):
+    tid, owner = sms_tenant(factory, clock)
+    batch = send(client, tid, owner, UK[:3]).get_json()
+    first = messages(app)[0]
+    with app.app_context():  # another worker is sending the first one right now
+        db.session.execute(sa.text(
+            "UPDATE sms_messages SET status = 'sending', claimed_until = :until, "
+            "claimed_at = :now WHERE id = :id"),
+            {"until": (clock() + timedelta(minutes=2)).replace(tzinfo=None),
+             "now": clock().replace(tzinfo=None), "id": first.id})
+        db.session.commit()
+    url = f"/api/v1/tenants/{tid}/messages/{batch['id']}/cancel"
+    body = client.post(url, headers=owner).get_json()
+    assert body["status"] == "canceled" and body["finished_at"] is None
+    assert body["counts"] == {"sending": 1, "canceled": 2}
+    sms_status(client, "SMinflight", "sent", first.id)  # it went out after all
+    run_jobs(app, clock)
+    done = _batch(app, batch["id"])
+    assert done.status == "canceled" and done.finished_at is not None
+    assert money(app, tid) == (10_000_000 - 50_000, 0)
