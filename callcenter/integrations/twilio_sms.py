@@ -1,7 +1,7 @@
 """Twilio's Messaging API: send a message, find messages already sent, parse its webhooks.
 
 `send` passes our key for the message as `I-Twilio-Idempotency-Token`, so a repeated
-request for the same message is recognised; `find` lists what Twilio holds for a
+request for the same message can be recognised as one; `find` lists what Twilio holds for a
 recipient, so a send whose answer was lost can be recognised without sending again
 (see services/sms_sending.py). Errors are sorted into the two kinds a sender must tell
 apart: Twilio refused this message (never retry it) or the outcome is unknown or

@@ -13,7 +13,8 @@ next (this job run again after its lease, or its continuation) does not send bli
 it asks Twilio for messages from the sender to that number with that text since the
 claim, and records the one it finds (that Twilio accepted the message is what charges
 it). Only if Twilio holds none is it sent again, with the same idempotency key, so a
-request Twilio did take but did not list yet is still recognised as a repeat. A status
+request Twilio did take but did not list yet is recognised as a repeat where Twilio
+honours the key (the look-up is the guard that does not depend on that). A status
 callback can also settle it first: its URL names the message (`?m=<id>`). The same
 applies when Twilio's answer is lost to a timeout: the message stays `sending`.
 
