@@ -33,6 +33,13 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
+    # Twilio's REST API base (unset: Twilio's own hosts), for messages and call look-ups.
+    TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE")
+    # The platform's SMS sender (number or Messaging Service SID) for tenants without
+    # their own; unset, with no tenant sender either, SMS sending is disabled.
+    TWILIO_SMS_FROM = os.environ.get("TWILIO_SMS_FROM")
+    # Messages per second each sender sends, across every app server.
+    SMS_MESSAGES_PER_SECOND = float(os.environ.get("SMS_MESSAGES_PER_SECOND") or 10)
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")

@@ -87,10 +87,13 @@ def billing_run(as_of: str | None) -> None:
         raise click.BadParameter(exc.message, param_hint="--as-of") from exc
     now = _now()
     cfg = current_app.config
-    report = billing_job.run(UnitOfWork(db.session), SYSTEM, as_of=moment or now, now=now,
-                             retention_days=cfg["ERASURE_RETENTION_DAYS"],
-                             secret=cfg["SECRET_KEY"],
-                             gateway=current_app.extensions.get(EXTENSION))
+    try:
+        report = billing_job.run(UnitOfWork(db.session), SYSTEM, as_of=moment or now, now=now,
+                                 retention_days=cfg["ERASURE_RETENTION_DAYS"],
+                                 secret=cfg["SECRET_KEY"],
+                                 gateway=current_app.extensions.get(EXTENSION))
+    except DomainError as exc:
+        raise click.BadParameter(exc.message, param_hint="--as-of") from exc
     click.echo(json.dumps(report_json(report), indent=2))
     if report.failed:
         raise click.ClickException("some tenants failed: see failed and erasure.failed")

@@ -72,3 +72,15 @@ class ShortNotice(Conflict):
     """Maintenance scheduled sooner than the least advance notice, without the override."""
 
     code = "short_notice"
+
+
+class ContentProhibited(DomainError):
+    """Content screening refused the text (an SMS body): nothing was sent."""
+
+    code = "content_prohibited"
+
+
+class NotConfigured(DomainError):
+    """The platform lacks the settings this needs (SMS without a sender or Twilio)."""
+
+    code = "not_configured"

@@ -121,7 +121,7 @@ class CallFigures:
 
 @dataclass(frozen=True)
 class SmsFigures:
-    """The month's text messages (zeros until SMS sending is built)."""
+    """The month's text messages: accepted by the provider, their segments, outcomes."""
 
     messages: int = 0
     segments: int = 0

@@ -13,6 +13,7 @@ from twilio.rest import Client
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from callcenter.integrations.call_reports import FINAL_STATUSES, reported_seconds
+from callcenter.integrations.twilio_http import BaseUrlHttpClient
 
 TERMINAL = frozenset(FINAL_STATUSES)
 
@@ -125,4 +126,7 @@ def calls_from_config(config: Mapping[str, Any]) -> TwilioCalls | None:
     if factory is not None:
         return factory()
     sid, token = config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN")
-    return TwilioCalls(sid, token) if sid and token else None
+    if not sid or not token:
+        return None
+    base = config.get("TWILIO_API_BASE")
+    return TwilioCalls(sid, token, http_client=BaseUrlHttpClient(base) if base else None)

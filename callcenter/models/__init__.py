@@ -24,6 +24,15 @@ from callcenter.models.reports import (
     Statement,
 )
 from callcenter.models.seat import Arrear, Seat, SeatCharge
+from callcenter.models.sms import (
+    BATCH_STATUSES,
+    FINAL_MESSAGE_STATUSES,
+    MESSAGE_STATUSES,
+    SmsBatch,
+    SmsMessage,
+    SmsPacing,
+    SmsReply,
+)
 from callcenter.models.tenant import TENANT_STATUSES, RatePlan, Tenant
 from callcenter.models.user import ApiToken, LoginThrottle, User
 from callcenter.models.webhook import (
@@ -38,6 +47,8 @@ __all__ = [
     "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script", "ScreeningRule",
     "Erasure", "Payment", "Termination", "TerminationLine",
     "JOB_STATUSES", "Job", "AutoTopup",
+    "BATCH_STATUSES", "FINAL_MESSAGE_STATUSES", "MESSAGE_STATUSES", "SmsBatch", "SmsMessage",
+    "SmsPacing", "SmsReply",
     "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
     "ALERT_KINDS", "NOTICE_SERVICES", "Alert", "Notice", "NoticeTenant", "Statement",
     "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginThrottle",

@@ -25,6 +25,7 @@ class Consent(Base):
     evidence: Mapped[str | None] = mapped_column(sa.String(500))
     granted_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    revoked_source: Mapped[str | None] = mapped_column(sa.String(32))  # e.g. sms_reply
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -40,6 +41,7 @@ class DncEntry(Base):
     tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
     number: Mapped[str] = mapped_column(sa.String(20))
     reason: Mapped[str | None] = mapped_column(sa.String(200))
+    source: Mapped[str | None] = mapped_column(sa.String(32))  # None: added by hand; sms_reply
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

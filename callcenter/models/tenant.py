@@ -45,6 +45,12 @@ class Tenant(Base):
     low_balance_armed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     grace_days: Mapped[int] = mapped_column(sa.Integer, default=3)
     caller_id: Mapped[str | None] = mapped_column(sa.String(32))
+    # SMS: the tenant's own sender (number or Messaging Service SID; replies to it are
+    # this tenant's), its signature for China and its opt-out lines (None: defaults).
+    sms_sender: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    sms_signature: Mapped[str | None] = mapped_column(sa.String(40))
+    sms_opt_out_text: Mapped[str | None] = mapped_column(sa.String(100))
+    sms_opt_out_text_cn: Mapped[str | None] = mapped_column(sa.String(40))
     activated_on: Mapped[date | None] = mapped_column(sa.Date)
     # Seat rental cycle: periods are counted from the anchor; period_end is the next
     # renewal date (exclusive end of the period billed last).
@@ -71,7 +77,8 @@ class Tenant(Base):
 
 
 class RatePlan(Base):
-    """One version of a tenant's call rates; calls keep the version they were rated with."""
+    """One version of a tenant's call and SMS rates; calls and messages keep the version
+    they were rated with."""
 
     __tablename__ = "rate_plans"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "version"),)
@@ -85,6 +92,9 @@ class RatePlan(Base):
     connect_fee_micros: Mapped[int] = mapped_column(default=0)
     # {"44": 120000, "4420": 90000}: E.164 digit prefix -> per-minute micros.
     prefixes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Price of one SMS segment (None: messages are not sold) and per prefix, as above.
+    sms_per_segment_micros: Mapped[int | None]
+    sms_prefixes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tenant: Mapped[Tenant] = relationship(back_populates="rate_plans")

@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from callcenter.domain.errors import DomainError
+from callcenter.domain.errors import DomainError, InvalidInput
 from callcenter.domain.money import format_amount
 from callcenter.integrations.stripe_gateway import PaymentGateway
 from callcenter.services import auth, billing, erasure, ledger_audit, statements, termination
 from callcenter.services.access import SYSTEM, Actor, require_admin
 from callcenter.services.uow import UnitOfWork
+
+MAX_AHEAD = timedelta(days=92)  # a quarter: the longest billing period
 
 
 @dataclass
@@ -41,6 +43,11 @@ def run(uow: UnitOfWork, actor: Actor, *, as_of: datetime, now: datetime, retent
         secret: str, gateway: PaymentGateway | None) -> JobReport:
     """Run every step; irreversible ones (termination, erasure) go by `now`, never `as_of`."""
     require_admin(actor)
+    if as_of > now + MAX_AHEAD:
+        # Renewals walk period by period: a far-off date would charge years of rent (and
+        # keep the run busy for as long); billing ahead is for a day or two of slack.
+        raise InvalidInput(f"as_of may be at most {MAX_AHEAD.days} days ahead",
+                           details={"field": "as_of"})
     report = billing.run(uow, as_of=as_of, now=now)
     for tenant_id in report.to_terminate:
         try:

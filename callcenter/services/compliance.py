@@ -7,8 +7,11 @@ an approved script. The list checks are one round trip: this runs on the hot pat
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -35,6 +38,15 @@ class CompliancePolicy:
 
 
 DEFAULT_POLICY = CompliancePolicy()
+
+
+def policy_from_config(config: Mapping[str, Any]) -> CompliancePolicy:
+    """The platform policy from the settings (CALLING_HOURS_CAP as a JSON schedule)."""
+    cap = config.get("CALLING_HOURS_CAP")
+    return CompliancePolicy(
+        cap=parse_schedule(json.loads(cap)) if cap else PLATFORM_CAP,
+        unknown_zone_policy=config.get("CALLING_HOURS_UNKNOWN_ZONE", "tenant_timezone"),
+        max_zones=config.get("CALLING_HOURS_MAX_ZONES", 5))
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,11 @@ def grant(session: Session, actor: Actor, tenant: Tenant, rows: list[Row], *,
 
 
 def revoke(session: Session, actor: Actor, tenant: Tenant, number: str, *,
-           now: datetime) -> Consent:
-    """Withdraw consent; the record stays, so later calls are refused with a reason."""
+           now: datetime, source: str | None = None) -> Consent:
+    """Withdraw consent; the record stays, so later calls are refused with a reason.
+
+    `source` records what withdrew it when no person did (`sms_reply`).
+    """
     require_tenant_role(actor, tenant.id)
     try:
         e164 = normalize_number(number)
@@ -76,7 +79,8 @@ def revoke(session: Session, actor: Actor, tenant: Tenant, number: str, *,
         Consent.tenant_id == tenant.id, Consent.number == e164)).first()
     if consent is None:
         raise NotFound("no consent on record for this number")
-    consent.revoked_at = consent.revoked_at or now
+    if consent.revoked_at is None:
+        consent.revoked_at, consent.revoked_source = now, source
     return consent
 
 

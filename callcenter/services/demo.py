@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from callcenter.domain.rating import Increment
-from callcenter.services import calls, ledger, seats, tenants, topups
+from callcenter.services import calls, ledger, rates, seats, tenants, topups
 from callcenter.services.access import Actor
 from callcenter.services.auth import create_user
 
@@ -44,6 +44,9 @@ def seed(session: Session, *, admin_password: str, owner_password: str,
     ledger.post(session, tenant.id, kind="adjustment", amount=-1_500_000,
                 key="demo:goodwill-correction", now=start + timedelta(days=11),
                 memo="Correction of a duplicated transfer fee", actor_id=admin.id)
+    rates.set_rates(session, actor, tenant, rates.Rates(  # and SMS: 0.0079 a segment, +86 0.045
+        13_000, Increment(6, 6), 0, {}, sms_per_segment_micros=7_900,
+        sms_prefixes={"86": 45_000}), now=start + timedelta(days=1))
     _demo_compliance(session, actor, tenant, start + timedelta(days=2))
     _demo_calls(session, agents[0].identity, start + timedelta(days=13))
     return DemoResult(admin.email, "owner@demo.example", tenant.name, tenant.id)

@@ -23,8 +23,11 @@ def list_key(tenant_id: int | None) -> str:
 
 
 def add(session: Session, actor: Actor, tenant_id: int | None, rows: list[Row], *,
-        reason: str | None = None, now: datetime) -> list[Row]:
-    """Add every valid row to the list; numbers already on it are duplicates."""
+        reason: str | None = None, now: datetime, source: str | None = None) -> list[Row]:
+    """Add every valid row to the list; numbers already on it are duplicates.
+
+    `source` says how the number got there when no person added it (`sms_reply`).
+    """
     require_tenant_role(actor, tenant_id)
     if reason is not None and (not isinstance(reason, str) or len(reason) > 200):
         raise InvalidInput("reason must be text up to 200 characters",
@@ -43,7 +46,7 @@ def add(session: Session, actor: Actor, tenant_id: int | None, rows: list[Row], 
             continue
         session.add(DncEntry(list_key=key, tenant_id=tenant_id, number=row.number,
                              reason=(row.extra.get("reason") or reason or None),
-                             created_by=actor.user_id, created_at=now))
+                             source=source, created_by=actor.user_id, created_at=now))
     session.flush()
     return rows
 

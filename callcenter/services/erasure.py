@@ -71,6 +71,9 @@ POLICIES: dict[str, Policy] = {
     "webhook_events": Policy("keep", ("data",)),  # callees, amounts of calls
     "webhook_deliveries": Policy("keep", ("last_error",)),
     "webhook_attempts": Policy("keep", ("error",)),
+    "sms_batches": Policy("keep"),  # the text sent; numbers in it are tokenized
+    "sms_messages": Policy("tokenize", ("to_number",)),  # segments and charges stay
+    "sms_replies": Policy("delete"),  # what people wrote back, and their numbers
 }
 
 E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")

@@ -4,7 +4,9 @@ Set-based queries, so a platform with many tenants is checked in a few statement
 every tenant's cached balance equals the sum of its entries; each entry's
 `balance_after` follows from the one before it (no gap, no reordering); the cached
 `held` equals its open holds; every open call hold belongs to a call still in progress
-and every call in progress holds its funds; and no tenant has more held than it has.
+and every call in progress holds its funds; every open SMS hold belongs to a message
+not yet sent and every such message holds its price; and no tenant has more held than
+it has.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from callcenter.models import AuditLog, Call, Hold, LedgerEntry, Tenant
+from callcenter.models import AuditLog, Call, Hold, LedgerEntry, SmsMessage, Tenant
 from callcenter.services import audit
 
 
@@ -82,6 +84,26 @@ def _holds_and_calls(session: Session) -> list[Mismatch]:
     return found
 
 
+def _holds_and_messages(session: Session) -> list[Mismatch]:
+    waiting = ("queued", "sending")
+    orphan = session.execute(
+        sa.select(Hold.tenant_id, Hold.id, SmsMessage.id, SmsMessage.status)
+        .outerjoin(SmsMessage, SmsMessage.hold_id == Hold.id)
+        .where(Hold.state == "open", Hold.reason == "sms",
+               sa.or_(SmsMessage.id.is_(None), SmsMessage.status.not_in(waiting))))
+    found = [Mismatch(tid, "open_hold",
+                      f"hold {hid} is open but its message {mid or '-'} is "
+                      f"{status or 'missing'}")
+             for tid, hid, mid, status in orphan]
+    unheld = session.execute(
+        sa.select(SmsMessage.tenant_id, SmsMessage.id, Hold.state)
+        .join(Hold, Hold.id == SmsMessage.hold_id)
+        .where(SmsMessage.status.in_(waiting), Hold.state != "open"))
+    found += [Mismatch(tid, "sms_hold", f"message {mid} is not sent yet but its hold is "
+                                        f"{state}") for tid, mid, state in unheld]
+    return found
+
+
 def _overdrawn(session: Session) -> list[Mismatch]:
     rows = session.execute(sa.select(Tenant.id, Tenant.balance_micros, Tenant.held_micros)
                            .where(Tenant.held_micros > Tenant.balance_micros,
@@ -93,7 +115,8 @@ def _overdrawn(session: Session) -> list[Mismatch]:
 def verify(session: Session) -> list[Mismatch]:
     """Every mismatch on the platform, by tenant; an empty list means the books agree."""
     found = (_balances(session) + _chain(session) + _held(session)
-             + _holds_and_calls(session) + _overdrawn(session))
+             + _holds_and_calls(session) + _holds_and_messages(session)
+             + _overdrawn(session))
     return sorted(found, key=lambda m: (m.tenant_id, m.check))
 
 

@@ -31,7 +31,7 @@ from callcenter.domain.statement import (
     totals,
 )
 from callcenter.models import Call, LedgerEntry, Statement, Tenant
-from callcenter.services import mail, mail_texts
+from callcenter.services import mail, mail_texts, sms
 from callcenter.services.access import Actor, tenant_for
 from callcenter.services.uow import UnitOfWork
 
@@ -100,7 +100,8 @@ def compute(session: Session, tenant: Tenant, period: Period, *, now: datetime,
         .group_by(LedgerEntry.kind))}
     st = MonthStatement(tenant=tenant, period=period, start=start, end=end,
                         opening=int(opening), totals=totals(by_kind),
-                        calls=_calls(session, tenant.id, start, end), complete=end <= now)
+                        calls=_calls(session, tenant.id, start, end), complete=end <= now,
+                        sms=SmsFigures(**sms.usage(session, tenant.id, start, end)))
     st.entries = session.scalar(sa.select(sa.func.count(LedgerEntry.id))
                                 .where(mine, _in_month(LedgerEntry.created_at, start, end)))
     if with_lines:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
-from callcenter.domain.errors import InvalidState
+from callcenter.domain.errors import Conflict, InvalidState
 from callcenter.domain.rating import Increment
 from callcenter.models import RatePlan, Seat, Tenant, User
 from callcenter.services import alerts, audit, events
@@ -60,6 +60,10 @@ class SettingsChange:
     billing_period_months: int | Unset = UNSET
     late_fee_ppm_per_day: int | Unset = UNSET
     auto_terminate_after_days: int | None | Unset = UNSET
+    sms_sender: str | None | Unset = UNSET  # E.164 number or Messaging Service SID
+    sms_signature: str | None | Unset = UNSET
+    sms_opt_out_text: str | None | Unset = UNSET
+    sms_opt_out_text_cn: str | None | Unset = UNSET
 
     def given(self) -> dict[str, object]:
         """The settings this change sets."""
@@ -102,6 +106,11 @@ def update_settings(session: Session, actor: Actor, tenant: Tenant, change: Sett
         # Periods are counted from the anchor with one length; a change mid-cycle
         # would need a re-anchoring that is not built.
         raise InvalidState("the billing period can only be changed before activation")
+    sender = changes.get("sms_sender")
+    if sender is not None and session.scalar(sa.select(Tenant.id).where(
+            Tenant.sms_sender == sender, Tenant.id != tenant.id)) is not None:
+        # Replies to a sender are its tenant's: two tenants cannot share one.
+        raise Conflict("another tenant already sends from this number")
     for field, value in changes.items():
         setattr(tenant, field, value)
     tenant.updated_at = now

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +23,7 @@ from callcenter.domain.rating import (
     charge_micros,
     max_affordable_seconds,
 )
+from callcenter.domain.segments import PART, SINGLE, segment
 from callcenter.domain.settlement import waterfall
 
 FAST = settings(max_examples=200, deadline=None, database=None)
@@ -138,10 +138,24 @@ def test_a_call_is_allowed_only_inside_the_window_in_the_callee_time(window, at)
     assert decision.timezones == ("Europe/London",)
 
 
-@pytest.mark.skipif(True, reason="no SMS segment counting in the domain yet "
-                                 "(callcenter/domain has no segments module)")
-def test_segment_counting():  # pragma: no cover - enabled when the SMS domain lands
-    pass
+@FAST
+@given(st.text(max_size=800))
+def test_segments_cover_the_text_and_none_is_wasted(text):
+    counted = segment(text)
+    if text == "":
+        return
+    single, part = SINGLE[counted.encoding], PART[counted.encoding]
+    if counted.units <= single:
+        assert counted.segments == 1
+    else:  # every part is full but the last, which holds something
+        assert (counted.segments - 1) * part < counted.units <= counted.segments * part
+
+
+@FAST
+@given(st.text(alphabet="abcdefghij0123456789 .,", max_size=400),
+       st.sampled_from(["€", "[", "~", "中", "😀"]))
+def test_a_character_outside_the_basic_set_never_makes_a_message_cheaper(text, extra):
+    assert segment(text + extra).segments >= segment(text).segments
 
 
 @FAST

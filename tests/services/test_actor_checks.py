@@ -21,9 +21,11 @@ from callcenter.services import (
     payments,
     rates,
     scripts,
+    sms,
     termination,
 )
 from callcenter.services.access import Actor
+from callcenter.services.compliance import DEFAULT_POLICY
 from callcenter.services.number_lists import rows_from_numbers
 from callcenter.services.uow import UnitOfWork
 
@@ -64,13 +66,17 @@ CASES = {
                                                 now + timedelta(days=3), "Maintenance"),
         now=now, min_notice_hours=24),
     "outbox.retry": lambda s, t, who, now: outbox.retry(UnitOfWork(s), who, 1, now=now),
+    "sms.create": lambda s, t, who, now: sms.create(
+        UnitOfWork(s), who, t, sms.NewBatch([UK], "Hello"), now=now,
+        setup=sms.SmsSetup(True, "+14155550100", "https://x/cb"), policy=DEFAULT_POLICY),
+    "sms.cancel": lambda s, t, who, now: sms.cancel(UnitOfWork(s), who, t, 1, now=now),
     # The check comes before the line or the gateway is looked at.
     "termination.retry_refund": lambda s, t, who, now: termination.retry_refund(
         s, who, None, None, now=now),
 }
 # Who may not: a tenant's agent (role) and the owner of another tenant (scope) always;
 # admins where the write is the owner's alone; owners where it is the platform's.
-OWNER_ONLY = {"payments.create_intent", "termination.request"}
+OWNER_ONLY = {"payments.create_intent", "termination.request", "sms.create"}
 ADMIN_ONLY = {"dnc.add (platform)", "rates.set_rates", "billing_job.run", "erasure.erase",
               "termination.retry_refund", "notices.schedule", "outbox.retry"}
 

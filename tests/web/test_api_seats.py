@@ -144,3 +144,11 @@ def test_portal_explains_arrears_and_what_happens_next(client, factory, clock, a
     assert "Unpaid" in page and "31.00 USD" in page and "2026-04-04" in page
     assert "Seat 1" in page
     assert "Seat rent is unpaid" in client.get("/portal/").get_data(as_text=True)
+
+
+def test_billing_far_ahead_is_refused_and_charges_nothing(client, factory):
+    admin = bearer(factory.admin_token())
+    resp = client.post("/api/v1/billing/run", json={"as_of": "9999-12-31T00:00:00Z"},
+                       headers=admin)
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["details"]["field"] == "as_of"

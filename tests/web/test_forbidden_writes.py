@@ -58,6 +58,8 @@ WRITES = [
     ("POST", "/tenants/{t}/erasure", None, ON_T),
     ("POST", "/notices", {"starts_at": "2026-03-10T00:00:00Z", "ends_at": "2026-03-10T02:00:00Z",
                           "message": "Maintenance", "override_short_notice": True}, PLATFORM),
+    ("POST", "/tenants/{a}/messages", {"to": [UK2], "body": "Hello"}, OWNER_ONLY),
+    ("POST", "/tenants/{a}/messages/{batch_id}/cancel", None, TENANT_LISTS),
     ("GET", "/tenants/{a}/export", None, TENANT_LISTS),  # a read that writes an audit row
     ("POST", "/tenants/{a}/webhook-endpoints",
      {"url": "http://127.0.0.1:9/y", "events": ["call.settled"]}, OWNER_ONLY),
@@ -111,7 +113,8 @@ def world(client, factory, app) -> World:
     return World({"a": a.id, "t": t.id, "seat_id": seat["id"], "seat": seat["identity"],
                   "script_id": script["id"], "line_id": line["id"],
                   "owner_token_id": owner_token_id, "number": UK,
-                  "endpoint_id": endpoint["id"]}, tokens)
+                  "endpoint_id": endpoint["id"],
+                  "batch_id": 999_999}, tokens)  # refused before any batch is looked up
 
 
 def _snapshot(app) -> dict[str, list]:

@@ -38,6 +38,7 @@ from callcenter.web.api import (  # noqa: E402,F401
     compliance,
     dnc,
     ledger,
+    messages,
     notices,
     openapi,
     payments,

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from callcenter.domain.sms_text import KINDS, MAX_BODY
 from callcenter.integrations.stripe_gateway import METHOD_OPTIONS
 from callcenter.models.payment import TERMINATION_REASONS
 from callcenter.models.reports import NOTICE_SERVICES
-from callcenter.services import events, notices, seats, tenants, webhooks
+from callcenter.services import events, notices, seats, sms, tenants, webhooks
 from callcenter.services.number_lists import Row
 from callcenter.web.common.inputs import Body, Field, Kind, invalid
 from callcenter.web.common.kinds import (
@@ -26,12 +27,14 @@ from callcenter.web.common.kinds import (
     NUMBERS,
     PASSWORD,
     SCHEDULE,
+    SENDER,
     TIMEZONE,
     amount,
     array,
     boolean,
     choice,
     integer,
+    number_list,
     percent,
     string,
     text,
@@ -182,6 +185,16 @@ TENANT_SETTINGS = Body("TenantSettings", (
     Field("late_fee_percent_per_day", percent(), into="late_fee_ppm_per_day"),
     Field("auto_terminate_after_days", integer(1, 365), nullable=True,
           description="terminate after this many days suspended; null: never"),
+    Field("sms_sender", SENDER, nullable=True,
+          description="the tenant's own SMS sender; replies to it are the tenant's; "
+                      "null: the platform's TWILIO_SMS_FROM"),
+    Field("sms_signature", text(40, example="Acme"), nullable=True,
+          description="signature in 【】 at the start of messages to +86; null: the "
+                      "tenant's name"),
+    Field("sms_opt_out_text", text(100, example="Reply STOP to opt out"), nullable=True,
+          description="ends marketing messages outside China; null: the default"),
+    Field("sms_opt_out_text_cn", text(40, example="拒收请回复R"), nullable=True,
+          description="ends marketing messages to +86; null: the default"),
 ), build=tenants.SettingsChange, strict=True, partial=True)
 
 REASON = Body("Reason", (
@@ -284,3 +297,13 @@ NEW_NOTICE = Body("NewNotice", (
           description="publish even if it starts sooner than MIN_NOTICE_HOURS "
                       "(audited)"),
 ), build=notices.NoticeDraft)
+
+
+SMS_BATCH = Body("SmsBatch", (
+    Field("to", number_list(sms.MAX_RECIPIENTS), required=True,
+          description="recipients; a number listed twice is messaged once"),
+    Field("body", string(min_length=1, max_length=MAX_BODY,
+                         example="Your appointment is tomorrow at 10:00."), required=True),
+    Field("kind", choice(*KINDS), default="marketing",
+          description="marketing messages carry the opt-out line"),
+), build=sms.NewBatch)

@@ -6,7 +6,6 @@ API views and pages alike call `actor()` and `acting_tenant()` / `own_tenant()`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -16,14 +15,13 @@ from flask import abort, current_app, flash, g, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
-from callcenter.domain.calling_hours import PLATFORM_CAP, parse_schedule
 from callcenter.domain.clock import system_clock
 from callcenter.domain.errors import DomainError, InvalidInput, Unauthorized
 from callcenter.extensions import db
 from callcenter.models import Tenant
 from callcenter.services.access import Actor, tenant_for
 from callcenter.services.auth import ThrottlePolicy
-from callcenter.services.compliance import CompliancePolicy
+from callcenter.services.compliance import CompliancePolicy, policy_from_config
 from callcenter.services.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -141,11 +139,6 @@ def compliance_policy() -> CompliancePolicy:
     """The platform's calling-hours policy, parsed from the configuration once per app."""
     policy = current_app.extensions.get("compliance_policy")
     if policy is None:
-        cfg = current_app.config
-        cap = cfg.get("CALLING_HOURS_CAP")
-        policy = CompliancePolicy(
-            cap=parse_schedule(json.loads(cap)) if cap else PLATFORM_CAP,
-            unknown_zone_policy=cfg.get("CALLING_HOURS_UNKNOWN_ZONE", "tenant_timezone"),
-            max_zones=cfg.get("CALLING_HOURS_MAX_ZONES", 5))
+        policy = policy_from_config(current_app.config)
         current_app.extensions["compliance_policy"] = policy
     return policy

@@ -22,6 +22,7 @@ STATUS = {
     "content_prohibited": 422,
     "rate_limited": 429,
     "provider_error": 502,
+    "not_configured": 503,
 }
 
 

@@ -5,6 +5,7 @@ Also the rate plan's body, which the API and the admin rate editor both parse.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -12,6 +13,7 @@ from callcenter.domain.calling_hours import parse_schedule, schedule_to_json
 from callcenter.domain.clock import parse_as_of
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.money import normalize_currency, parse_amount
+from callcenter.domain.phone import InvalidNumber, normalize_number
 from callcenter.domain.rating import MAX_INCREMENT_SECONDS, parse_increment
 from callcenter.domain.untrusted import clean_text
 from callcenter.services import auth, rates
@@ -202,6 +204,36 @@ NUMBERS = Kind({"type": "array", "items": {"type": "string"}, "minItems": 1,
                lambda value, name: lists.rows_from_numbers(value))
 
 
+_MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
+
+
+def _sender(value: Any, name: str) -> str:
+    if isinstance(value, str) and _MESSAGING_SERVICE.fullmatch(value.strip()):
+        return value.strip()
+    try:
+        return normalize_number(value)
+    except InvalidNumber:
+        raise invalid(name, f"{name} must be an E.164 number or a Messaging Service SID "
+                            "(MG...)") from None
+
+
+SENDER = Kind({"type": "string", "example": "+14155550100",
+               "description": "E.164 number or Twilio Messaging Service SID"}, _sender)
+
+
+def number_list(max_items: int) -> Kind:
+    """A non-empty list of phone numbers as strings (services judge each number)."""
+    def check(value: Any, name: str) -> list[str]:
+        if not isinstance(value, list) or not value or len(value) > max_items:
+            raise invalid(name, f"{name} must be a list of 1 to {max_items} numbers")
+        if not all(isinstance(item, str) for item in value):
+            raise invalid(name, f"{name} must list numbers as strings")
+        return value
+
+    return Kind({"type": "array", "items": {"type": "string"}, "minItems": 1,
+                 "maxItems": max_items, "example": ["+14155550123", "+8613800138000"]}, check)
+
+
 def _prefix(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.isascii() or not value.isdigit() \
             or not 1 <= len(value) <= 15:
@@ -209,25 +241,47 @@ def _prefix(value: Any, name: str) -> str:
     return value
 
 
+def _rate_prefix(prefix: str, per_minute: int | None, sms_per_segment: int | None):
+    if per_minute is None and sms_per_segment is None:
+        raise InvalidInput("a prefix needs per_minute, sms_per_segment or both",
+                           details={"field": "per_minute"})
+    return prefix, per_minute, sms_per_segment
+
+
 RATE_PREFIX = Body("RatePrefix", (
     Field("prefix", Kind({"type": "string", "pattern": "^[0-9]{1,15}$", "example": "4420",
                           "description": "leading digits of the E.164 number, no +"},
                          _prefix), required=True),
-    Field("per_minute", amount(allow_zero=True, example="0.015"), required=True),
-), build=lambda prefix, per_minute: (prefix, per_minute))
+    Field("per_minute", amount(allow_zero=True, example="0.015"),
+          description="calls to this prefix; absent: a shorter prefix or the default"),
+    Field("sms_per_segment", amount(allow_zero=True, example="0.04"),
+          description="one SMS segment to this prefix; absent: a shorter prefix or the "
+                      "default"),
+), build=_rate_prefix)
 
 
-def _rate_table(value: Any, name: str) -> dict[str, int]:
+def _rate_table(value: Any, name: str) -> tuple[dict[str, int], dict[str, int]]:
+    """The prefix list as two tables: per-minute call rates and per-segment SMS prices."""
     if not isinstance(value, list) or len(value) > rates.MAX_PREFIXES:
         raise invalid(name, f"{name} must be a list of at most {rates.MAX_PREFIXES} entries")
-    table: dict[str, int] = {}
+    calls: dict[str, int] = {}
+    sms: dict[str, int] = {}
+    seen: set[str] = set()
     for i, item in enumerate(value):
-        prefix, price = RATE_PREFIX.parse(item if isinstance(item, dict) else {},
-                                          path=f"{name}[{i}].")
-        if prefix in table:
+        prefix, per_minute, per_segment = RATE_PREFIX.parse(
+            item if isinstance(item, dict) else {}, path=f"{name}[{i}].")
+        if prefix in seen:
             raise invalid(f"{name}[{i}].prefix", f"prefix {prefix} is listed twice")
-        table[prefix] = price
-    return table
+        seen.add(prefix)
+        if per_minute is not None:
+            calls[prefix] = per_minute
+        if per_segment is not None:
+            sms[prefix] = per_segment
+    return calls, sms
+
+
+def _rates(*, prefixes: tuple[dict[str, int], dict[str, int]], **values: Any) -> rates.Rates:
+    return rates.Rates(prefixes=prefixes[0], sms_prefixes=prefixes[1], **values)
 
 
 # Shared by `PUT /tenants/{id}/rates` and the admin rate editor page.
@@ -237,6 +291,9 @@ RATE_PLAN = Body("RatePlan", (
     Field("billing_increment", INCREMENT, default="60/60", into="increment"),
     Field("connect_fee", amount(allow_zero=True, example="0.01"), default="0",
           into="connect_fee_micros"),
+    Field("sms_per_segment", amount(allow_zero=True, example="0.0075"),
+          into="sms_per_segment_micros",
+          description="price of one SMS segment; absent: this plan sells no SMS"),
     Field("prefixes", Kind({"type": "array", "maxItems": rates.MAX_PREFIXES,
                             "items": RATE_PREFIX.schema()}, _rate_table), default=[]),
-), build=rates.Rates)
+), build=_rates)

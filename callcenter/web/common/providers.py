@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, request
 
 from callcenter.domain.money import parse_amount
 from callcenter.integrations import stripe_gateway, twilio_voice
@@ -13,6 +13,7 @@ from callcenter.integrations.stripe_gateway import PaymentGateway
 from callcenter.integrations.twilio_voice import TwilioCalls
 from callcenter.services import webhook_delivery
 from callcenter.services.payments import TopupLimits, methods_for
+from callcenter.services.sms import SmsSetup
 
 EXTENSION = stripe_gateway.EXTENSION
 
@@ -61,6 +62,16 @@ def url_policy() -> UrlPolicy:
 def resolver() -> Callable[..., list] | None:
     """A DNS resolver tests put in `background_context` (None: the system's)."""
     return current_app.extensions.get("background_context", {}).get("resolve")
+
+
+def sms_setup() -> SmsSetup:
+    """The platform's SMS settings; callbacks come back to PUBLIC_BASE_URL (or this host)."""
+    cfg = current_app.config
+    base = cfg.get("PUBLIC_BASE_URL") or request.host_url
+    return SmsSetup(
+        twilio_configured=bool(cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN")),
+        default_sender=cfg.get("TWILIO_SMS_FROM") or None,
+        status_callback=base.rstrip("/") + "/webhooks/twilio/sms")
 
 
 def twilio_lookup() -> TwilioCalls | None:

@@ -20,6 +20,11 @@ def _percent(ppm: int) -> str:
     return f"{whole}.{frac:04d}".rstrip("0").rstrip(".") if frac else str(whole)
 
 
+def money(value: int | None) -> str | None:
+    """Micro-units as a decimal string; None stays None."""
+    return None if value is None else format_amount(value)
+
+
 def rate_plan(plan: RatePlan | None) -> dict | None:
     if plan is None:
         return None
@@ -28,8 +33,10 @@ def rate_plan(plan: RatePlan | None) -> dict | None:
         "default_per_minute": format_amount(plan.default_per_minute_micros),
         "billing_increment": f"{plan.initial_increment}/{plan.subsequent_increment}",
         "connect_fee": format_amount(plan.connect_fee_micros),
-        "prefixes": [{"prefix": p, "per_minute": format_amount(r)}
-                     for p, r in sorted(plan.prefixes.items())],
+        "sms_per_segment": money(plan.sms_per_segment_micros),
+        "prefixes": [{"prefix": p, "per_minute": money(plan.prefixes.get(p)),
+                      "sms_per_segment": money((plan.sms_prefixes or {}).get(p))}
+                     for p in sorted({*plan.prefixes, *(plan.sms_prefixes or {})})],
     }
 
 
@@ -62,6 +69,10 @@ def tenant(t: Tenant, facts: TenantFacts | None = None) -> dict:
             "caller_id": t.caller_id,
             "late_fee_percent_per_day": _percent(t.late_fee_ppm_per_day),
             "auto_terminate_after_days": t.auto_terminate_after_days,
+            "sms_sender": t.sms_sender,
+            "sms_signature": t.sms_signature,
+            "sms_opt_out_text": t.sms_opt_out_text,
+            "sms_opt_out_text_cn": t.sms_opt_out_text_cn,
         },
         "rate_plan": rate_plan(facts.rate_plan),
         "created_at": _iso(t.created_at),
@@ -131,11 +142,12 @@ def call(c, currency: str) -> dict:
 def consent(c) -> dict:
     return {"number": c.number, "source": c.source, "evidence": c.evidence,
             "granted_at": _iso(c.granted_at), "revoked_at": _iso(c.revoked_at),
-            "active": c.revoked_at is None}
+            "revoked_source": c.revoked_source, "active": c.revoked_at is None}
 
 
 def dnc_entry(e) -> dict:
-    return {"number": e.number, "reason": e.reason, "created_at": _iso(e.created_at)}
+    return {"number": e.number, "reason": e.reason, "source": e.source or "manual",
+            "created_at": _iso(e.created_at)}
 
 
 def script(s) -> dict:
@@ -254,3 +266,34 @@ def webhook_attempt(line) -> dict:
     return {"at": _iso(a.at), "event_id": line.event_id, "type": line.event_type,
             "delivery_id": a.delivery_id, "status_code": a.status_code, "error": a.error,
             "duration_ms": a.duration_ms, "delivery_status": line.delivery_status}
+
+
+def sms_message(m) -> dict:
+    """One recipient of a batch."""
+    return {"to": m.to_number, "status": m.status, "reasons": list(m.reasons or []),
+            "segments": m.segments, "charge": format_amount(m.charge_micros),
+            "rate_prefix": m.rate_prefix, "error_code": m.error_code,
+            "sent_at": _iso(m.sent_at)}
+
+
+def sms_batch(b, currency: str, recipients: list | None = None,
+              progress: dict[str, int] | None = None) -> dict:
+    """A batch; with its recipients when given, with counts per status when given."""
+    out = {"id": b.id, "status": b.status, "kind": b.kind, "body": b.body, "sender": b.sender,
+           "encoding": b.encoding, "segments_per_message": b.segments_per_message,
+           "recipients_count": b.recipients, "accepted": b.accepted,
+           "total_charge": format_amount(b.total_charge_micros), "currency": currency,
+           "created_at": _iso(b.created_at), "finished_at": _iso(b.finished_at)}
+    if progress is not None:
+        out["counts"] = progress
+    if recipients is not None:
+        out["charged"] = format_amount(sum(m.charge_micros for m in recipients
+                                           if m.charged and not m.refunded))
+        out["recipients"] = [sms_message(m) for m in recipients]
+    return out
+
+
+def sms_reply(r) -> dict:
+    """A reply to the tenant's sender."""
+    return {"from": r.from_number, "to": r.to_number, "body": r.body, "action": r.action,
+            "received_at": _iso(r.received_at)}

@@ -24,4 +24,4 @@ def public_url(path: str, *, with_query: bool = False) -> str:
     return base.rstrip("/") + path + (f"?{query}" if query else "")
 
 
-from callcenter.web.webhooks import cdr, stripe, twilio  # noqa: E402,F401
+from callcenter.web.webhooks import cdr, stripe, twilio, twilio_sms  # noqa: E402,F401

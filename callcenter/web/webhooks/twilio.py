@@ -11,7 +11,8 @@ from callcenter.web.common.context import commit, compliance_policy, now, sessio
 from callcenter.web.webhooks import bp, public_url
 
 
-def _verified() -> dict[str, str]:
+def verified_form() -> dict[str, str]:
+    """The form Twilio signed for this URL; 503 unconfigured, 403 on a bad signature."""
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     if not token:
         abort(503, "Twilio is not configured")
@@ -30,7 +31,7 @@ def _twiml(body: str) -> Response:
 @bp.post("/twilio/voice")
 def twilio_voice_webhook():
     """A seat places a call: authorize it and answer <Dial timeLimit> or <Reject/>."""
-    placed = twilio_voice.parse_voice(_verified())
+    placed = twilio_voice.parse_voice(verified_form())
     if placed.seat_identity is None or not placed.call_sid:
         return _twiml(twilio_voice.reject_twiml())
     decision = calls.authorize(
@@ -50,7 +51,7 @@ def twilio_voice_webhook():
 @bp.post("/twilio/status")
 def twilio_status_webhook():
     """The dialed leg ended: rate `CallDuration` and settle the hold, exactly once."""
-    report = twilio_voice.parse_status(_verified())
+    report = twilio_voice.parse_status(verified_form())
     outcome = call_events.twilio_status(session(), report, now=now())
     commit()
     metrics.INBOUND_WEBHOOKS.labels("twilio", outcome).inc()

@@ -1,5 +1,5 @@
-"""Operator pages under /admin: tenants, calls and rates, compliance review, terminations,
-statements, notices and the mail outbox."""
+"""Operator pages under /admin: tenants, calls and rates, messages, compliance review,
+terminations, statements, notices and the mail outbox."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from callcenter.web.pages.admin import (  # noqa: E402,F401
     calls,
     compliance,
+    messages,
     reports,
     tenants,
     termination,

@@ -55,22 +55,31 @@ def resolve_call(call_id: int):
     return redirect(url_for("admin.open_calls"))
 
 
+def _prefix_line(cells: list[str]) -> dict:
+    """One editor line: `prefix per_minute [sms_per_segment]`, "-" for "no price here"."""
+    def price(i: int) -> str | None:
+        return cells[i] if len(cells) > i and cells[i] != "-" else None
+
+    return {"prefix": cells[0], "per_minute": price(1), "sms_per_segment": price(2)}
+
+
 @bp.route("/tenants/<int:tenant_id>/rates", methods=["GET", "POST"])
 @admin_required
 def edit_rates(tenant_id: int):
-    """Edit the rate plan: one prefix per line, "4420 0.012"."""
+    """Edit the rate plan: one prefix per line, "4420 0.012" (calls) or "86 - 0.05" (SMS)."""
     tenant = acting_tenant(tenant_id)
     if request.method == "POST":
         lines = [ln.split() for ln in request.form.get("prefixes", "").splitlines() if ln.strip()]
         data = {"default_per_minute": request.form.get("default_per_minute", ""),
                 "billing_increment": request.form.get("billing_increment", ""),
                 "connect_fee": request.form.get("connect_fee", "") or "0",
-                "prefixes": [{"prefix": p[0], "per_minute": p[1] if len(p) > 1 else None}
-                             for p in lines]}
+                "sms_per_segment": request.form.get("sms_per_segment", "").strip() or None,
+                "prefixes": [_prefix_line(cells) for cells in lines]}
         ok, plan = form_action(lambda: rates.set_rates(session(), actor(), tenant,
                                                         RATE_PLAN.parse(data), now=now()))
         if ok:
-            flash(f"Rate plan version {plan.version} is in force for new calls.", "success")
+            flash(f"Rate plan version {plan.version} is in force for new calls and messages.",
+                  "success")
             return redirect(url_for("admin.edit_rates", tenant_id=tenant_id))
     return render_template("admin/rates.html", tenant=tenant,
                            plan=current_rate_plan(session(), tenant.id))

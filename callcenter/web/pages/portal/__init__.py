@@ -1,5 +1,5 @@
-"""Tenant pages under /portal: dashboard, seats, calls, compliance lists, payments,
-statements."""
+"""Tenant pages under /portal: dashboard, seats, calls, compliance lists, messages,
+payments, statements."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from callcenter.web.pages.portal import (  # noqa: E402,F401
     calls,
     compliance,
     dashboard,
+    messages,
     payments,
     statements,
     webhooks,
