@@ -50,7 +50,7 @@ def authorize_call():
         scope_tenant_id=None if who.is_admin else who.tenant_id)
     commit()
     return jsonify({"allowed": decision.allowed,
-                    "call_id": decision.call.id if decision.call else None,
+                    "call_id": decision.call_id,
                     "max_duration_seconds": decision.max_duration_seconds,
                     "reasons": decision.reasons})
 
