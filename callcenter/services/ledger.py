@@ -1,10 +1,12 @@
 """The ledger: every balance change is an entry written with the balance update.
 
-Balance and held amounts are cached on the tenant row and changed only here, by one
-conditional `UPDATE ... RETURNING` per change: the database checks the funds and applies
-the change in a single statement, so concurrent requests cannot both spend the same
-money (no read-modify-write). The entry insert shares a savepoint with that update, so
-a duplicate idempotency key undoes the update and returns the original entry.
+Balance and held amounts are cached on the tenant row and changed only here (and, for
+call holds on the webhooks' hot path, by the same statements folded into one in
+`services/call_store.py`), by one conditional `UPDATE ... RETURNING` per change: the
+database checks the funds and applies the change in a single statement, so concurrent
+requests cannot both spend the same money (no read-modify-write). The entry insert
+shares a savepoint with that update, so a duplicate idempotency key undoes the update and
+returns the original entry.
 """
 
 from __future__ import annotations
