@@ -25,12 +25,15 @@ from benchmarks.server import Server, ServerSettings
 
 SETTINGS = [
     ServerSettings("sync", 2, pool_size=1, max_overflow=0),
+    ServerSettings("sync", 3, pool_size=1, max_overflow=0),
     ServerSettings("sync", 4, pool_size=1, max_overflow=0),
+    ServerSettings("sync", 6, pool_size=1, max_overflow=0),
     ServerSettings("sync", 8, pool_size=1, max_overflow=0),
+    ServerSettings("gthread", 2, threads=2, pool_size=2, max_overflow=0),
     ServerSettings("gthread", 2, threads=4, pool_size=4, max_overflow=0),
+    ServerSettings("gthread", 3, threads=2, pool_size=2, max_overflow=0),
+    ServerSettings("gthread", 4, threads=2, pool_size=2, max_overflow=0),
     ServerSettings("gthread", 4, threads=4, pool_size=4, max_overflow=0),
-    ServerSettings("gthread", 2, threads=8, pool_size=4, max_overflow=0),
-    ServerSettings("gthread", 2, threads=8, pool_size=8, max_overflow=0),
 ]
 
 
