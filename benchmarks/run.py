@@ -255,7 +255,9 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, Options]:
     p.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--pool-size", type=int, help="DB_POOL_SIZE of each worker")
+    p.add_argument("--pool-size", type=int, default=2,
+                   help="DB_POOL_SIZE of each worker (default 2, as `make run`: one for "
+                        "requests, one for the background thread)")
     p.add_argument("--no-preload", action="store_true")
     p.add_argument("--database-url", help="PostgreSQL server (a new database is made there)")
     p.add_argument("--compare", type=Path, metavar="CHECKOUT",
