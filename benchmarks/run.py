@@ -182,6 +182,10 @@ def measure(opts: Options, prep: Prepared) -> dict:
     raw_charged = sum(p.extra.get("charged_micros", 0) for p in phases.values())
     money, found = check.money_check(dsn, status=status_sent, voice=voice_sent, raw=raw_sent,
                                      raw_charged=raw_charged)
+    report_text = pgdb.ledger_verify(prep.db, app_env(prep.db.url, port=0))
+    money["ledger_verify"] = "clean" if report_text is None else report_text
+    if report_text is not None:
+        found.append(f"flask ledger verify: {report_text}")
     summaries = {name: p.summary() for name, p in phases.items()}
     results = {
         "app_many_per_s": summaries["app_many"]["per_s"],
