@@ -25,8 +25,11 @@ from callcenter.services.chain import Chain, Refs, Step, guarded, insert_row, pa
 calls, holds, entries = Call.__table__, Hold.__table__, LedgerEntry.__table__
 tenants, seats, plans = Tenant.__table__, Seat.__table__, RatePlan.__table__
 
-# BIGSERIAL's sequence, by PostgreSQL's naming rule: a settlement takes its ledger
-# entry's id up front so the hold can point at the entry in the same statement.
+# BIGSERIAL's sequence, by PostgreSQL's naming rule. A settlement takes its ledger entry's
+# id in the tenant row's UPDATE, so the hold can point at the entry in the same statement.
+# Taken there, under the row lock, ids follow the order balances change in, as the
+# `balance_after` chain `ledger verify` checks requires: taken any earlier, a concurrent
+# settlement of the same tenant could get the next id but change the balance first.
 LEDGER_ID = sa.literal_column("nextval('ledger_entries_id_seq')", sa.BigInteger)
 
 
@@ -202,27 +205,37 @@ def _claim(held: bool) -> Callable[[Refs], Any]:
     return build
 
 
-def _close_hold(with_entry: bool) -> Callable[[Refs], Any]:
+def _release(with_entry: bool) -> Callable[[Refs], Any]:
     def build(refs: Refs) -> Any:
-        values: dict[str, Any] = {"state": "settled", "closed_at": param(holds, "closed_at", "now"),
-                                  "settled_amount_micros": param(holds, "settled_amount_micros",
-                                                              "charge")}
+        # Only while the hold is still open in this statement's snapshot; `close` below
+        # re-checks under the hold's lock (the caller rolls back if they disagree).
+        hold_open = sa.exists().where(holds.c.id == param(holds, "id", "hold_id"),
+                                      holds.c.state == "open")
+        returning = [tenants.c.id, tenants.c.balance_micros]
         if with_entry and refs.chained:
-            values["ledger_entry_id"] = LEDGER_ID
-        return guarded(sa.update(holds).where(holds.c.id == param(holds, "id", "hold_id"),
-                                              holds.c.state == "open").values(values),
-                       refs).returning(holds.c.id, holds.c.ledger_entry_id)
+            returning.append(LEDGER_ID.label("entry_id"))
+        return guarded(
+            sa.update(tenants).where(tenants.c.id == param(tenants, "id", "tenant_id"), hold_open)
+            .values(balance_micros=tenants.c.balance_micros - param(tenants, "balance_micros",
+                                                                   "charge"),
+                    held_micros=tenants.c.held_micros - param(tenants, "held_micros", "held"),
+                    updated_at=param(tenants, "updated_at", "now")),
+            refs).returning(*returning)
     return build
 
 
-def _release(refs: Refs) -> Any:
-    return guarded(
-        sa.update(tenants).where(tenants.c.id == param(tenants, "id", "tenant_id"))
-        .values(balance_micros=tenants.c.balance_micros - param(tenants, "balance_micros",
-                                                               "charge"),
-                held_micros=tenants.c.held_micros - param(tenants, "held_micros", "held"),
-                updated_at=param(tenants, "updated_at", "now")),
-        refs).returning(tenants.c.id, tenants.c.balance_micros)
+def _close_hold(with_entry: bool) -> Callable[[Refs], Any]:
+    def build(refs: Refs) -> Any:
+        values: dict[str, Any] = {
+            "state": "settled", "closed_at": param(holds, "closed_at", "now"),
+            "settled_amount_micros": param(holds, "settled_amount_micros", "charge")}
+        if with_entry and refs.chained:
+            values["ledger_entry_id"] = refs.of("release", "entry_id",
+                                                holds.c.ledger_entry_id.type)
+        return guarded(sa.update(holds).where(holds.c.id == param(holds, "id", "hold_id"),
+                                              holds.c.state == "open").values(values),
+                       refs).returning(holds.c.id)
+    return build
 
 
 def _entry(refs: Refs) -> Any:
@@ -235,13 +248,13 @@ def _entry(refs: Refs) -> Any:
         "reference": param(entries, "reference"), "memo": param(entries, "memo"),
         "created_at": param(entries, "created_at", "now")}
     if refs.chained:
-        values["id"] = refs.of("close", "ledger_entry_id", entries.c.id.type)
+        values["id"] = refs.of("release", "entry_id", entries.c.id.type)
     return insert_row(entries, values, refs).returning(entries.c.id)
 
 
 def _link(refs: Refs) -> Any:
     if refs.chained:
-        return None  # the hold took the entry's id up front
+        return None  # the hold took the entry's id from `release`
     return (sa.update(holds).where(holds.c.id == param(holds, "id", "hold_id"))
             .values(ledger_entry_id=refs.of("entry", "id", holds.c.ledger_entry_id.type))
             .returning(holds.c.id))
@@ -249,12 +262,12 @@ def _link(refs: Refs) -> Any:
 
 @functools.cache
 def settle_chain(*, event: bool, held: bool, charged: bool) -> Chain:
-    """Settlement's steps: [record the event,] claim the call[, close its hold, release
-    the held amount and charge the balance[, append the ledger entry]]."""
+    """Settlement's steps: [record the event,] claim the call[, release the held amount
+    and charge the balance, close the hold[, append the ledger entry]]."""
     steps: list[Step] = [("event", _record_event)] if event else []
     steps.append(("claim", _claim(held)))
     if held:
-        steps += [("close", _close_hold(charged)), ("release", _release)]
+        steps += [("release", _release(charged)), ("close", _close_hold(charged))]
         if charged:
             steps += [("entry", _entry), ("link", _link)]
     return Chain(*steps)

@@ -242,8 +242,9 @@ def settle(session: Session, call: CallFacts, *, status: str, duration: int, now
     claimed = done["claim"]
     if claimed is None:
         return False
-    if call.hold_id is not None and claimed["charge_micros"] > 0 and (
-            done["release"] is None or (charge > 0 and done["entry"] is None)):
-        # The hold closed between the claim's read and its own lock: start again.
+    if done.get("release") is not None and (
+            done["close"] is None or (charge > 0 and done["entry"] is None)):
+        # The hold closed between the statement's snapshot and its own lock: the caller
+        # rolls the whole transaction back, and the provider retries.
         raise RuntimeError(f"hold {call.hold_id} of call {call.id} closed concurrently")
     return True

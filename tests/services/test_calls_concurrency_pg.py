@@ -51,3 +51,31 @@ def test_50_concurrent_voice_webhooks_never_overspend(pg_app, clock):
         assert t.held_micros == 0 and t.balance_micros >= 0
         assert t.balance_micros == 20_000_000 - charged
         assert ledger.ledger_sum(db.session, tid) == t.balance_micros
+
+
+def test_concurrent_settlements_of_one_tenant_keep_the_ledger_chain(pg_app, clock):
+    """Entries of one tenant settled at the same time: ids follow the balance changes, so
+    each entry's balance_after is the one before it plus its amount (ledger verify)."""
+    from callcenter.services import ledger_audit
+    from tests.factories import Factory
+
+    tid, seat = seat_with_funds(Factory(pg_app, clock), clock, balance="500.00", rate="0.60")
+    client = pg_app.test_client()
+    sids = [f"CA{i:04d}" for i in range(40)]
+    for sid in sids:
+        assert "<Dial" in place_call(client, seat, "+442079460000", sid).get_data(as_text=True)
+    barrier = threading.Barrier(20)
+
+    def settle(i: int) -> list[int]:
+        own = pg_app.test_client()
+        barrier.wait()
+        return [end_call(own, sid, "completed", 30 + n).status_code
+                for n, sid in enumerate(sids[i::20])]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = [code for part in pool.map(settle, range(20)) for code in part]
+    assert codes == [204] * 40
+    with pg_app.app_context():
+        assert ledger_audit.verify(db.session) == []
+        t = db.session.get(Tenant, tid)
+        assert t.held_micros == 0 and ledger.ledger_sum(db.session, tid) == t.balance_micros
