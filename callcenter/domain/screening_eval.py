@@ -229,15 +229,19 @@ def format_holdout(result: Evaluation, batches: dict[str, Evaluation], first: li
     out += [_line(f"language {name}", result.by_language[name])
             for name in sorted(result.by_language)]
     out += [_line("overall", result.overall), "", format_batches(batches, first), ""]
-    out.append(f"Held-out misses ({len(result.misses)}):")
+    out += _mistakes(result, "Held-out misses", "Held-out false alarms")
+    return "\n".join(out)
+
+
+def _mistakes(result: Evaluation, misses: str, alarms: str) -> list[str]:
+    """Every miss and every false alarm with the rules that fired, for the reports."""
+    out = [f"{misses} ({len(result.misses)}):"]
     out += [f"  {s.id} [{s.category}] {s.text}" for s in result.misses] or ["  none"]
-    out.append(f"Held-out false alarms ({len(result.false_alarms)}):")
+    out.append(f"{alarms} ({len(result.false_alarms)}):")
     for sample, hits in result.false_alarms:
         fired = ", ".join(f"{h.rule}:{sample.text[h.start:h.end]}" for h in hits)
         out.append(f"  {sample.id} [{sample.category}] {sample.text}\n      fired: {fired}")
-    if not result.false_alarms:
-        out.append("  none")
-    return "\n".join(out)
+    return out + (["  none"] if not result.false_alarms else [])
 
 
 def format_report(result: Evaluation, *, version: str, corpus: str,
@@ -255,12 +259,5 @@ def format_report(result: Evaluation, *, version: str, corpus: str,
                    f"median {median:.3f} ms, 95th percentile {p95:.3f} ms")
     if timing:
         out.append("")
-    out.append(f"Misses ({len(result.misses)}):")
-    out += [f"  {s.id} [{s.category}] {s.text}" for s in result.misses] or ["  none"]
-    out.append(f"False alarms ({len(result.false_alarms)}):")
-    for sample, hits in result.false_alarms:
-        fired = ", ".join(f"{h.rule}:{sample.text[h.start:h.end]}" for h in hits)
-        out.append(f"  {sample.id} [{sample.category}] {sample.text}\n      fired: {fired}")
-    if not result.false_alarms:
-        out.append("  none")
+    out += _mistakes(result, "Misses", "False alarms")
     return "\n".join(out)

@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from benchmarks import check
 from benchmarks.seed import Request
 
 HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -94,3 +95,18 @@ def ledger_verify(env: dict, root) -> subprocess.CompletedProcess:
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "ledger", "verify"]
     return subprocess.run(flask, cwd=root, env=env, capture_output=True, text=True,  # noqa: S603
                           timeout=120, check=False)
+
+
+def assert_charged_exactly_once(dsn: str, calls: int, replay: list,
+                                verify: subprocess.CompletedProcess) -> dict:
+    """Every call charged once, a replay changes nothing, the ledger audit is clean;
+    the money check's counts."""
+    sent = check.Sent(ok=calls, sent=calls)
+    counts, anomalies = check.money_check(dsn, status=sent, voice=check.Sent(),
+                                          raw=check.Sent(), raw_charged=0)
+    assert anomalies == []
+    assert counts["settled_calls"] == counts["call_entries"] == counts["status_events"] \
+        == calls
+    assert replay == []
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    return counts

@@ -12,7 +12,12 @@ from datetime import UTC, datetime
 from benchmarks import check, seed
 from benchmarks.server import ROOT, Server, ServerSettings
 from tests.faults.conftest import SUMMARY
-from tests.faults.stream import ledger_verify, redeliver, stream
+from tests.faults.stream import (
+    assert_charged_exactly_once,
+    ledger_verify,
+    redeliver,
+    stream,
+)
 
 CALLS = 240
 
@@ -42,14 +47,7 @@ def test_killed_workers_leave_no_partial_write(stand, log_dir):
         workers = len(server.worker_pids())
 
     assert workers == settings.workers  # the master replaced the killed ones
-    sent = check.Sent(ok=CALLS, sent=CALLS)
-    counts, anomalies = check.money_check(stand.db.dsn, status=sent, voice=check.Sent(),
-                                          raw=check.Sent(), raw_charged=0)
-    assert anomalies == []
-    assert counts["settled_calls"] == counts["call_entries"] == counts["status_events"] \
-        == CALLS
-    assert replay == []
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+    counts = assert_charged_exactly_once(stand.db.dsn, CALLS, replay, verify)
     SUMMARY.append(("gunicorn workers killed mid-request", {
         "callbacks": CALLS, "workers killed": killed,
         "requests lost with them": len(failed), "redeliveries": retries,
