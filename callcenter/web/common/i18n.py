@@ -27,7 +27,8 @@ def select_locale() -> str:
         return asked
     if asked == "zh":
         return "zh_CN"
-    best = request.accept_languages.best_match(["en", "zh_CN", "zh-CN", "zh"], default=DEFAULT_LOCALE)
+    offered = ["en", "zh_CN", "zh-CN", "zh"]
+    best = request.accept_languages.best_match(offered, default=DEFAULT_LOCALE)
     return "zh_CN" if best.lower().startswith("zh") else "en"
 
 
