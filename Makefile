@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 DEV := CALLCENTER_ENV=development
 
-.PHONY: run test lint faults soak bench bench-quick bench-sweep bench-profile bench-inprocess screening-report clean
+.PHONY: run test lint translations extract faults soak bench bench-quick bench-sweep bench-profile bench-inprocess screening-report clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,17 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+# The compiled catalogs (.mo, not committed) from translations/*/LC_MESSAGES/messages.po.
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile -q -d translations
+
+# Re-extract translations/messages.pot after wrapping new strings, then merge it into
+# both catalogs (translate the new entries; tests/test_i18n.py fails until they are).
+extract: $(VENV)/.runtime
+	$(BIN)/pybabel extract -q -F babel.cfg --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -q --no-fuzzy-matching --ignore-obsolete --no-location -i translations/messages.pot -d translations
+
+run: $(VENV)/.runtime translations
 	$(DEV) $(BIN)/flask --app wsgi db upgrade
 	$(DEV) $(BIN)/flask --app wsgi demo --if-empty
 	@echo "callcenter: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
@@ -28,7 +38,7 @@ run: $(VENV)/.runtime
 	$(DEV) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/instance/prometheus \
 		$(BIN)/gunicorn --preload --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # PostgreSQL crashed and restarted, gunicorn workers killed, in the middle of streams of

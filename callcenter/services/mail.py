@@ -31,6 +31,23 @@ def owner_emails(session: Session, tenant_id: int) -> list[str]:
                                     User.active.is_(True)).order_by(User.id)))
 
 
+def owners_by_locale(session: Session, tenant_id: int) -> dict[str | None, list[str]]:
+    """A tenant's active owners grouped by the language of their mail (`users.locale`),
+    so each gets the mail in their own; the groups in the order of their first owner."""
+    groups: dict[str | None, list[str]] = {}
+    for email, locale in session.execute(
+            sa.select(User.email, User.locale).where(
+                User.tenant_id == tenant_id, User.role == "owner", User.active.is_(True))
+            .order_by(User.id)):
+        groups.setdefault(locale, []).append(email)
+    return groups
+
+
+def dedupe_for(key: str, locale: str | None, first: bool) -> str:
+    """The outbox dedupe key of one language group of a mail (the first keeps the key)."""
+    return key if first else f"{key}:{locale or 'default'}"
+
+
 def queue(uow: UnitOfWork, *, to: list[str], subject: str, body: str, topic: str,
           now: datetime, tenant_id: int | None = None, path: str | None = None,
           dedupe_key: str | None = None) -> Job | None:
