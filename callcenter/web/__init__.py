@@ -10,8 +10,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the shared helpers, then each audience's blueprints."""
     from callcenter.web import api, ops, pages, webhooks
-    from callcenter.web.common import (errors, filters, i18n, labels, providers, security,
-                                       untrusted)
+    from callcenter.web.common import errors, filters, i18n, labels, providers, security, untrusted
 
     security.trust_proxies(app)
     ops.init_app(app)
