@@ -65,6 +65,7 @@ def translations(code: str | None) -> NullTranslations:
     return Translations(buf, domain=DOMAIN)
 
 
-# Dates and times people read (CSV, JSON and form values keep ISO formats).
-DATETIME_PATTERNS = {"en": "MMM d, yyyy HH:mm", "zh_CN": "yyyy年M月d日 HH:mm"}
-DATE_PATTERNS = {"en": "MMM d, yyyy", "zh_CN": "yyyy年M月d日"}
+# Dates and times people read (CSV, JSON and form values keep ISO 8601). English keeps
+# the ISO order operators and their tenants read without doubt (no 03/04 riddles).
+DATETIME_PATTERNS = {"en": "yyyy-MM-dd HH:mm", "zh_CN": "yyyy年M月d日 HH:mm"}
+DATE_PATTERNS = {"en": "yyyy-MM-dd", "zh_CN": "yyyy年M月d日"}
