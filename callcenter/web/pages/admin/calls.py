@@ -17,6 +17,7 @@ from callcenter.web.common.context import (
     now,
     session,
 )
+from callcenter.web.common.i18n import _
 from callcenter.web.common.kinds import RATE_PLAN
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import call_log_page
@@ -51,7 +52,7 @@ def resolve_call(call_id: int):
         reconcile.resolve(session(), actor(), call, int(raw), now=now())
 
     if form_action(settle)[0]:
-        flash(f"Call {call_id} settled.", "success")
+        flash(_("Call %(id)s settled.", id=call_id), "success")
     return redirect(url_for("admin.open_calls"))
 
 
@@ -78,7 +79,8 @@ def edit_rates(tenant_id: int):
         ok, plan = form_action(lambda: rates.set_rates(session(), actor(), tenant,
                                                         RATE_PLAN.parse(data), now=now()))
         if ok:
-            flash(f"Rate plan version {plan.version} is in force for new calls and messages.",
+            flash(_("Rate plan version %(version)s is in force for new calls and messages.",
+                    version=plan.version),
                   "success")
             return redirect(url_for("admin.edit_rates", tenant_id=tenant_id))
     return render_template("admin/rates.html", tenant=tenant,

@@ -24,6 +24,8 @@ from callcenter.web.common.context import (
     now,
     session,
 )
+from callcenter.web.common.i18n import _, ngettext
+from callcenter.web.common.labels import label
 from callcenter.web.pages.admin import bp
 
 
@@ -69,8 +71,10 @@ def topup(tenant_id: int):
         session(), actor(), t, parse_amount(request.form.get("amount", "")),
         request.form.get("reference"), now=now(), memo=request.form.get("memo") or None))
     if ok:
-        flash("Top-up recorded." if posting.created else "That transfer was already recorded.",
-              "success" if posting.created else "info")
+        if posting.created:
+            flash(_("Top-up recorded."), "success")
+        else:
+            flash(_("That transfer was already recorded."), "info")
     return _back(tenant_id)
 
 
@@ -86,7 +90,7 @@ def change_status(tenant_id: int):
     ok, _ = form_action(lambda: action(session(), actor(), t, request.form.get("reason", ""),
                                        now=now()))
     if ok:
-        flash(f"The tenant is now {t.status.replace('_', ' ')}.", "success")
+        flash(_("The tenant is now %(status)s.", status=label(t.status)), "success")
     return _back(tenant_id)
 
 
@@ -108,7 +112,8 @@ def provision_seats(tenant_id: int):
 
     ok, seats = form_action(provision)
     if ok:
-        flash(f"{len(seats)} seat(s) provisioned.", "success")
+        flash(ngettext("%(num)d seat provisioned.", "%(num)d seats provisioned.", len(seats)),
+              "success")
     return _back(tenant_id)
 
 
@@ -119,5 +124,5 @@ def release_seat(tenant_id: int, seat_id: int):
     t = acting_tenant(tenant_id)
     seat = seat_service.release(session(), actor(), t, seat_id, now=now())
     commit()
-    flash(f"{seat.label} released.", "success")
+    flash(_("%(label)s released.", label=seat.label), "success")
     return _back(tenant_id)
