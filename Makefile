@@ -22,13 +22,15 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 # The compiled catalogs (.mo, not committed) from translations/*/LC_MESSAGES/messages.po.
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 # Re-extract translations/messages.pot after wrapping new strings, then merge it into
 # both catalogs (translate the new entries; tests/test_i18n.py fails until they are).
 extract: $(VENV)/.runtime
-	$(BIN)/pybabel extract -q -F babel.cfg --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -q --no-fuzzy-matching --ignore-obsolete --no-location -i translations/messages.pot -d translations
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --no-wrap \
+		--project callcenter -k lazy_gettext -k _l -o translations/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --no-wrap \
+		-i translations/messages.pot -d translations
 
 run: $(VENV)/.runtime translations
 	$(DEV) $(BIN)/flask --app wsgi db upgrade
