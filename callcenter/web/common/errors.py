@@ -76,7 +76,7 @@ def init_app(app: Flask) -> None:
         if status == 429:
             headers["Retry-After"] = str(exc.details.get("retry_after", 60))
         if wants_json():
-            body, _ = error_response(exc.code, exc.message, status, exc.details)
+            body, _status = error_response(exc.code, exc.message, status, exc.details)
             return body, status, headers
         return render_template("error.html", status=status, message=exc.message), status, \
             headers

@@ -56,7 +56,7 @@ def platform_dnc():
 def lexicon():
     """Add or remove prohibited terms, concepts and rules on top of the shipped data."""
     if request.method == "POST":
-        ok, _ = form_action(_lexicon_change(request.form))
+        ok, _result = form_action(_lexicon_change(request.form))
         if ok:
             flash(_("Screening updated; new scripts are checked against it."), "success")
         return redirect(url_for("admin.lexicon"))

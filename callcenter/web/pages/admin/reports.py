@@ -110,7 +110,7 @@ def outbox_page():
 @admin_required
 def retry_job(job_id: int):
     """Send a dead or waiting job (a mail) round again now."""
-    ok, _ = form_action(lambda: outbox.retry(uow(), actor(), job_id, now=now()))
+    ok, _result = form_action(lambda: outbox.retry(uow(), actor(), job_id, now=now()))
     if ok:
         flash(_("It will be tried again now."), "success")
     return redirect(url_for("admin.outbox_page"))

@@ -87,7 +87,7 @@ def change_status(tenant_id: int):
         request.form.get("action", ""))
     if action is None:
         abort(400)
-    ok, _ = form_action(lambda: action(session(), actor(), t, request.form.get("reason", ""),
+    ok, _result = form_action(lambda: action(session(), actor(), t, request.form.get("reason", ""),
                                        now=now()))
     if ok:
         flash(_("The tenant is now %(status)s.", status=label(t.status)), "success")

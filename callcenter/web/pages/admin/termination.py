@@ -119,7 +119,7 @@ def retry_refund(tenant_id: int, line_id: int):
 def close_line(tenant_id: int, line_id: int):
     """Record a bank refund as paid, or a receivable as paid or waived."""
     t = acting_tenant(tenant_id)
-    ok, _ = form_action(lambda: termination_service.close_line(
+    ok, _result = form_action(lambda: termination_service.close_line(
         session(), actor(), termination_service.line_of(session(), t.id, line_id),
         request.form.get("status"), request.form.get("reference"), now=now()))
     if ok:
@@ -139,7 +139,7 @@ def export(tenant_id: int):
 def erase(tenant_id: int):
     """Erase the terminated tenant's customer data now."""
     t = acting_tenant(tenant_id)
-    ok, _ = form_action(lambda: erasure.erase(
+    ok, _result = form_action(lambda: erasure.erase(
         session(), actor(), t.id, secret=current_app.config["SECRET_KEY"], now=now()))
     if ok:
         flash(_("Customer data erased. The ledger, payments and settlement remain."), "success")

@@ -45,7 +45,7 @@ def auto_topup_card():
     """The card was confirmed in the browser: Stripe is asked, and it is kept."""
     tenant = _owner_tenant()
     found = require_gateway()
-    ok, _ = form_action(lambda: auto_topup.save_card(
+    ok, _result = form_action(lambda: auto_topup.save_card(
         db_session(), found, actor(), tenant, request.form.get("setup_intent", ""),
         consent=request.form.get("consent") == "yes", now=now()))
     if ok:

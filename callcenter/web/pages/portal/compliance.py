@@ -101,7 +101,7 @@ def consent_add():
 def consent_revoke():
     """Withdraw a number's consent."""
     tenant = _tenant()
-    ok, _ = form_action(lambda: consents.revoke(session(), actor(), tenant,
+    ok, _result = form_action(lambda: consents.revoke(session(), actor(), tenant,
                                                 request.form.get("number", ""), now=now()))
     if ok:
         flash(_("Consent revoked: calls to this number are now refused."), "success")
