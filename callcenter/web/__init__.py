@@ -10,13 +10,23 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the shared helpers, then each audience's blueprints."""
     from callcenter.web import api, ops, pages, webhooks
-    from callcenter.web.common import errors, filters, i18n, labels, providers, security, untrusted
+    from callcenter.web.common import (
+        errors,
+        filters,
+        i18n,
+        js_messages,
+        labels,
+        providers,
+        security,
+        untrusted,
+    )
 
     security.trust_proxies(app)
     ops.init_app(app)
     i18n.init_app(app)
     filters.init_app(app)
     labels.init_app(app)
+    js_messages.init_app(app)
     security.init_app(app)
     untrusted.init_app(app)  # before any blueprint: its id converter
     errors.init_app(app)

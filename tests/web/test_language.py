@@ -4,6 +4,9 @@ language; CSV and JSON stay machine format whatever the language."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -154,3 +157,11 @@ def test_mail_texts_take_the_locale_without_flask():
     subject, _ = mail_texts.notice(locale=None, starts="a", ends="b", timezone="UTC",
                                    services=["calls"], message="m")
     assert subject == "Planned maintenance from a"
+
+
+def test_page_scripts_get_their_words_in_the_readers_language(client):
+    page = client.get("/login", headers=ZH).get_data(as_text=True)
+    found = re.search(r'<meta name="js-messages" content="([^"]*)">', page)
+    messages = json.loads(html.unescape(found.group(1)))
+    assert messages["Choose a CSV file first."] == "请先选择 CSV 文件。"
+    assert "i18n.js" in page
