@@ -28,6 +28,7 @@ LABELS = {
     "sending": _l("sending"), "sent": _l("sent"), "delivered": _l("delivered"),
     "undelivered": _l("undelivered"), "done": _l("done"), "paid": _l("paid"),
     "open": _l("open"), "waived": _l("waived"), "settled": _l("settled"),
+    "retrying": _l("retrying"), "dead": _l("failed"), "not_sent": _l("not sent"),
     "requested": _l("requested"), "stopping": _l("stopping"),
     "marketing": _l("marketing"), "transactional": _l("transactional"),
     # termination reasons
