@@ -41,9 +41,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 # Digits that could be a full phone or card number: at least 8 digits, alone or in groups
 # joined by spaces, dots, dashes or parentheses (`+44 20 7946 0123`, `(020) 7946-0123`,
-# `%2B442079460123`), not an ISO date and not part of a word.
+# `%2B442079460123`), not an ISO date, not an IPv4 address and not part of a word.
 _NUMBER = re.compile(
-    r"(?<![\w])(?:\+|%2[Bb]|00)?(?!\d{4}-\d\d-\d\d)\(?\d(?:[\s.()-]{0,2}\d){6,}(?![\w])")
+    r"(?<![\w.])(?:\+|%2[Bb]|00)?(?!\d{4}-\d\d-\d\d)(?!\d{1,3}(?:\.\d{1,3}){3}(?![\d.]))"
+    r"\(?\d(?:[\s.()-]{0,2}\d){6,}(?![\w])")
 _NUMBER_DIGITS = 8
 
 
