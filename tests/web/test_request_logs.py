@@ -209,3 +209,28 @@ def test_database_errors_are_logged_without_their_values(app, captured, factory,
     assert "IntegrityError" in text and UK not in text and "442079460123" not in text
     if "DETAIL" in text:  # PostgreSQL quotes the row it refused
         assert "DETAIL: [redacted]" in text
+
+
+@pytest.mark.parametrize("text,kept", [
+    ("Key (tenant_id, number)=(1, +442079460123) already exists.", "Key (tenant_id, number)"),
+    ("call +44 20 7946 0123 or (020) 7946-0123 today", "call "),
+    ("national 07700900123, 415.555.0143, 13800138000", "national "),
+    ("/api/v1/tenants/3/dnc/%2B442079460123", "/api/v1/tenants/3/dnc/"),
+    ("card 4242 4242 4242 4242", "card "),
+    ("DETAIL:  Key (email)=(someone@example.com) already exists.", "DETAIL: [redacted]"),
+    ("Authorization: Bearer abcdefghijkl", "Bearer [redacted]"),
+    ("sk_live_abc123def and whsec_abc123 and pi_1_secret_2", "and"),
+])
+def test_redaction_takes_out_numbers_and_secrets(text, kept):
+    out = logs.redact(text)
+    assert kept in out
+    for secret in ("2079460123", "7946 0123", "7946-0123", "07700900123", "555.0143",
+                   "13800138000", "4242 4242", "someone@", "abcdefghijkl", "sk_live",
+                   "whsec_abc", "_secret_"):
+        assert secret not in out, out
+
+
+def test_redaction_keeps_what_logs_need():
+    text = ("2026-03-02 14:00:00 GET /api/v1/tenants/12/seats/345 200 in 12.5 ms from "
+            "192.168.100.200, call 77 of tenant 1234567")
+    assert logs.redact(text) == text
