@@ -9,9 +9,9 @@ loop); then it is sent status callbacks at half that rate, open loop (each on it
 schedule, latency from the scheduled time), for SOAK_SECONDS. Meanwhile the resident
 memory of every gunicorn worker is sampled every few seconds. At the end: requests,
 errors, latency percentiles per minute, each worker's memory first and last, the money
-check of the benchmark, and `flask ledger verify`. Exits 1 when any request failed, a
-worker grew by more than the bound (SOAK_RSS_GROWTH_MB) or was replaced, or the books
-are not clean.
+check of the benchmark, and `flask ledger verify`. Exits 1 when any request failed, the
+server fell behind its schedule (last minute's p99 over SOAK_P99_LIMIT_MS), a worker grew
+by more than the bound (SOAK_RSS_GROWTH_MB) or was replaced, or the books are not clean.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ class SoakOptions:
     threads: int = 4  # connections per load process in the open loop
     rss_every: float = float(os.environ.get("SOAK_RSS_EVERY", "10"))
     rss_growth_mb: float = float(os.environ.get("SOAK_RSS_GROWTH_MB", "16"))
+    # Kept up: the last minute's p99, counted from each request's scheduled time. A server
+    # that falls behind its schedule queues without bound and this grows minute by minute.
+    p99_limit_ms: float = float(os.environ.get("SOAK_P99_LIMIT_MS", "2000"))
     settings: ServerSettings = field(default_factory=ServerSettings)
     server_url: str | None = None
 
@@ -202,7 +205,7 @@ def soak(opts: SoakOptions) -> dict:
         "p50_ms": round(load.percentile(result.latencies_ms, 50), 1),
         "p99_ms": round(load.percentile(result.latencies_ms, 99), 1),
         "minutes": per_minute(points), "memory": rows, "rss_every_s": opts.rss_every,
-        "rss_growth_bound_mb": opts.rss_growth_mb,
+        "rss_growth_bound_mb": opts.rss_growth_mb, "p99_limit_ms": opts.p99_limit_ms,
         "workers_replaced": workers_before != workers_after,
         "anomalies": anomalies, "money": money,
         "ledger_verify": {"exit": verify_code, "output": verify_text},
@@ -217,6 +220,11 @@ def failures(results: dict) -> list[str]:
     found = []
     if results["errors"]:
         found.append(f"{results['errors']} failed requests: {results['error_samples'][:2]}")
+    last = results["minutes"][-1] if results["minutes"] else None
+    if last and last["p99_ms"] > results["p99_limit_ms"]:
+        found.append(f"fell behind the schedule: p99 {last['p99_ms']:.0f} ms in the last "
+                     f"minute (limit {results['p99_limit_ms']:.0f} ms); the server did not "
+                     f"keep up with {results['rate_per_s']}/s")
     found += [f"worker {m['pid']} grew {m['growth_mb']} MB (bound "
               f"{results['rss_growth_bound_mb']} MB)" for m in results["memory"] if not m["flat"]]
     if results["workers_replaced"]:
@@ -265,10 +273,12 @@ def parse(argv: list[str] | None = None) -> SoakOptions:
     p.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (4)")
     p.add_argument("--rss-every", type=float, help="seconds between memory samples (10)")
     p.add_argument("--rss-growth-mb", type=float, help="most a worker may grow (16)")
+    p.add_argument("--p99-limit-ms", type=float, help="last minute's p99 at most (2000)")
     p.add_argument("--database-url", help="PostgreSQL server (a new database is made there)")
     args = p.parse_args(argv)
     changes = {name: getattr(args, name) for name in ("seconds", "max_seconds", "fraction",
-                                                      "clients", "rss_every", "rss_growth_mb")
+                                                      "clients", "rss_every", "rss_growth_mb",
+                                                      "p99_limit_ms")
                if getattr(args, name) is not None}
     return replace(SoakOptions(), **changes, settings=ServerSettings(workers=args.workers),
                    server_url=args.database_url)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork wi
 
 def test_a_short_soak_runs_clean_and_reports_every_figure(pg_url):
     opts = soak.SoakOptions(seconds=3, max_seconds=1, tenants=3, hot_seats=2, clients=2,
-                            threads=2, rss_every=0.5, rss_growth_mb=512,
+                            threads=2, rss_every=0.5, rss_growth_mb=512, p99_limit_ms=60_000,
                             settings=ServerSettings(workers=1, pool_size=1, max_overflow=0),
                             server_url=pg_url)
     results = soak.soak(opts)
@@ -35,8 +35,10 @@ def test_a_short_soak_runs_clean_and_reports_every_figure(pg_url):
 
 def test_the_verdict_names_what_failed():
     results = {"errors": 2, "error_samples": ["HTTP 500: b''"], "rss_growth_bound_mb": 16,
+               "minutes": [{"p99_ms": 900.0}, {"p99_ms": 40_000.0}], "p99_limit_ms": 2000,
+               "rate_per_s": 40.0,
                "memory": [{"pid": 7, "growth_mb": 40.0, "flat": False}],
                "workers_replaced": True, "anomalies": ["held_not_sum_of_open_holds: 1"],
                "ledger_verify": {"exit": 1, "output": "tenant 3: balance 10 != ledger 9"}}
     found = soak.failures(results)
-    assert len(found) == 5 and "worker 7 grew 40.0 MB" in found[1]
+    assert len(found) == 6 and "fell behind" in found[1] and "worker 7 grew 40.0 MB" in found[2]

@@ -56,6 +56,9 @@ from tests.telephony import CONFIG
 from tests.web.test_forbidden_writes import PROMO, UK, UK2, _snapshot
 
 CALLERS = ("anon", "agent", "other", "owner", "admin")
+LIMIT = 64 * 1024  # MAX_REQUEST_BYTES here
+PROTECTIVE = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+              "Referrer-Policy": "same-origin"}
 
 # Profiles, in the order anon, agent, other, owner, admin.
 PUBLIC = "ok ok ok ok ok"
@@ -247,7 +250,7 @@ class World:
 
 @pytest.fixture
 def app_config() -> dict:
-    return {**CONFIG, **STRIPE, "METRICS_TOKEN": "metrics-m",
+    return {**CONFIG, **STRIPE, "METRICS_TOKEN": "metrics-m", "MAX_CONTENT_LENGTH": LIMIT,
             "OUTBOUND_WEBHOOKS_ALLOW_PRIVATE": True}
 
 
@@ -394,7 +397,7 @@ def test_every_route_answers_each_caller_as_declared(app, world):
     undeclared = [f'    "{key}": {_profile_hint(rules[key])},' for key in sorted(rules)
                   if key not in ROUTES]
     gone = sorted(set(ROUTES) - set(rules))
-    observed, wrong, changed = [], [], []
+    observed, wrong, changed, missing = [], [], [], []
     for key in sorted(set(rules) & set(ROUTES)) if not os.environ.get("MATRIX_DISCOVER") \
             else sorted(rules):
         method, rule = key.split(" ", 1)[0], rules[key]
@@ -412,6 +415,7 @@ def test_every_route_answers_each_caller_as_declared(app, world):
             if rule.endpoint == "auth.logout" and word == "login" and caller != "anon":
                 word = "out"
             got.append(word)
+            missing.extend(_header_problems(key, caller, rule, resp))
             if not _matches(want, word):
                 wrong.append(f"{key} as {caller}: {word} ({resp.status_code}), "
                              f"declared {want}")
@@ -427,6 +431,45 @@ def test_every_route_answers_each_caller_as_declared(app, world):
     assert not gone, f"declared routes that no longer exist (remove them): {gone}"
     assert not wrong, "\n".join(wrong)
     assert not changed, "\n".join(changed)
+    assert not missing, "\n".join(missing[:20])
+
+
+def _header_problems(key: str, caller: str, rule, resp) -> list[str]:
+    """Every answer carries the protective headers and its request id; a signed-in
+    caller's answers are never stored by a cache."""
+    found = [f"{key} as {caller}: {name} is {resp.headers.get(name)!r}"
+             for name, value in PROTECTIVE.items() if resp.headers.get(name) != value]
+    policy = resp.headers.get("Content-Security-Policy", "")
+    if "frame-ancestors 'none'" not in policy or "'unsafe-inline'" in policy.split(
+            "script-src", 1)[-1].split(";")[0]:
+        found.append(f"{key} as {caller}: Content-Security-Policy {policy!r}")
+    if not resp.headers.get("X-Request-Id"):
+        found.append(f"{key} as {caller}: no X-Request-Id")
+    signed_in = caller != "anon" and rule.endpoint != "auth.logout"
+    if signed_in and "no-store" not in resp.headers.get("Cache-Control", ""):
+        found.append(f"{key} as {caller}: Cache-Control {resp.headers.get('Cache-Control')!r}")
+    return found
+
+
+def test_every_route_refuses_an_oversized_body_before_reading_it(app, world):
+    """413 on every route and method that takes a body, for anonymous callers and
+    admins alike, and nothing changed."""
+    big = b"{" + b" " * LIMIT + b"}"
+    before, wrong = _snapshot(app), []
+    for rule in app.url_map.iter_rules():
+        overrides = _declared(ROUTES.get(f"GET {rule.rule}", PUBLIC))[1]
+        for method in set(_methods(rule)) - {"GET"}:
+            path = _path(rule, world.ids, _declared(ROUTES.get(_key(method, rule),
+                                                                PUBLIC))[1] or overrides)
+            for caller in ("anon", "admin"):
+                headers = dict(world.tokens[caller]) if path.startswith("/api/") else {}
+                resp = world.clients[caller].open(path, method=method, data=big,
+                                                  content_type="application/json",
+                                                  headers=headers)
+                if resp.status_code != 413:
+                    wrong.append(f"{method} {rule.rule} as {caller}: {resp.status_code}")
+    assert wrong == []
+    assert _snapshot(app) == before
 
 
 def _email(app, world: World, caller: str) -> str:
