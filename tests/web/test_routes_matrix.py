@@ -17,6 +17,10 @@ past the access check and are answered by the use case (a 400 for the missing fi
 or the write itself when it takes no body), and the check runs before the body is read.
 Whenever the answer is a refusal (401, 403, 404, a redirect to sign-in, a missing
 signature), every row of every table is compared before and after: nothing changed.
+Every answer must also carry the protective headers (nosniff, frame denial, referrer
+policy, a CSP without inline scripts) and an `X-Request-Id`, and every answer to a
+signed-in caller `Cache-Control: no-store`. A second test sends a body over the limit to
+every route and method that takes one, as anonymous and as admin: 413, nothing changed.
 
 **Declaring a route.** Add one line to `ROUTES`: `"METHOD /rule": "anon agent other owner
 admin"`, the rule exactly as in `flask routes` / `app.url_map`, each word one outcome:
@@ -246,6 +250,7 @@ class World:
     ids: dict[str, object]
     clients: dict[str, object]
     tokens: dict[str, dict] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -313,7 +318,7 @@ def world(app, factory) -> World:
         clients[caller] = _signed_in(app, email)
     tokens = {"anon": {}, "agent": bearer(factory.token(agent_email)),
               "other": bearer(factory.token(b.owner_email)), "owner": owner, "admin": admin}
-    return World(ids, clients, tokens)
+    return World(ids, clients, tokens, emails)
 
 
 def _signed_in(app, email: str):
@@ -422,7 +427,7 @@ def test_every_route_answers_each_caller_as_declared(app, world):
             if before is not None and _changed(before, _snapshot(app), overrides):
                 changed.append(f"{key} as {caller}: a refused request changed rows")
             if rule.endpoint == "auth.logout" and caller != "anon":
-                world.clients[caller] = _signed_in(app, _email(app, world, caller))
+                world.clients[caller] = _signed_in(app, world.emails[caller])
         observed.append(f'    "{key}": "{" ".join(got)}",')
     if os.environ.get("MATRIX_DISCOVER"):
         print("\n".join(observed))
@@ -470,16 +475,3 @@ def test_every_route_refuses_an_oversized_body_before_reading_it(app, world):
                     wrong.append(f"{method} {rule.rule} as {caller}: {resp.status_code}")
     assert wrong == []
     assert _snapshot(app) == before
-
-
-def _email(app, world: World, caller: str) -> str:
-    from callcenter.models import User
-
-    token = world.tokens[caller]["Authorization"].split()[1]
-    from callcenter.services import auth
-
-    with app.app_context():
-        user = auth.user_for_token(db.session, token, now=app.config["CLOCK"]())
-        email = db.session.get(User, user.id).email
-        db.session.rollback()
-        return email
