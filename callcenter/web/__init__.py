@@ -17,10 +17,12 @@ def init_app(app: Flask) -> None:
         js_messages,
         labels,
         providers,
+        request_log,
         security,
         untrusted,
     )
 
+    request_log.init_app(app)  # first: every later hook's log lines carry the request id
     security.trust_proxies(app)
     ops.init_app(app)
     i18n.init_app(app)
