@@ -9,12 +9,15 @@ import json
 import re
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from callcenter.extensions import db
 from callcenter.models import Job, Tenant, User
 from callcenter.services import ledger, mail_texts
+from callcenter.web.common.fonts import cjk_font
 from tests.factories import PASSWORD
+from tests.web.test_statements import _pdf_text_map
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
@@ -165,3 +168,15 @@ def test_page_scripts_get_their_words_in_the_readers_language(client):
     messages = json.loads(html.unescape(found.group(1)))
     assert messages["Choose a CSV file first."] == "请先选择 CSV 文件。"
     assert "i18n.js" in page
+
+
+def test_the_statement_pdf_speaks_chinese_to_a_chinese_reader(client, factory, clock):
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed (apt-get install fonts-wqy-microhei)")
+    tenant = factory.tenant(balance="1234.50")
+    _login(client, tenant.owner_email)
+    period = clock().strftime("%Y-%m")
+    resp = client.get(f"/portal/statements/{period}?format=pdf", headers=ZH)
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    mapped = _pdf_text_map(resp.get_data())
+    assert all(f"<{ord(ch):04X}>" in mapped for ch in "对账单期初余额汇总")
