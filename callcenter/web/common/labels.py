@@ -42,6 +42,8 @@ LABELS = {
     "do_not_call": _l("on a do-not-call list"), "no_approved_script": _l("no approved script"),
     "invalid_number": _l("invalid number"), "content_prohibited": _l("prohibited content"),
     "calling_hours_unknown_zone": _l("callee's timezone unknown"),
+    # services a maintenance notice affects
+    "calls": _l("calls"), "portal": _l("portal"), "api": _l("API"), "payments": _l("payments"),
     # payment methods
     "card": _l("card"), "alipay": _l("Alipay"), "wechat_pay": _l("WeChat Pay"),
     "bank_transfer": _l("bank transfer"), "manual": _l("manual"),
