@@ -111,6 +111,8 @@ class FirstPass:
     written: str
     rules: str  # the screener version it was measured with
     by_language: dict[str, Tally]
+    # the same first pass with the classifier (trained without the batch), when recorded
+    with_classifier: FirstPass | None = None
 
     @property
     def overall(self) -> Tally:
@@ -133,10 +135,16 @@ def load_first_pass(path: Path) -> list[FirstPass]:
     if not path.exists():
         return []
     data = json.loads(path.read_text(encoding="utf-8"))
-    return [FirstPass(b["batch"], b.get("written", ""), b["rules"],
-                      {lang: Tally(t["prohibited"], t["caught"], 0, t["benign"], t["alarms"])
-                       for lang, t in b["by_language"].items()})
-            for b in data["batches"]]
+    return [_first_pass(b) for b in data["batches"]]
+
+
+def _first_pass(record: dict, batch: str = "") -> FirstPass:
+    extra = record.get("with_classifier")
+    return FirstPass(
+        record.get("batch", batch), record.get("written", ""), record["rules"],
+        {lang: Tally(t["prohibited"], t["caught"], 0, t["benign"], t["alarms"])
+         for lang, t in record["by_language"].items()},
+        _first_pass(extra, record["batch"]) if extra else None)
 
 
 def evaluate_batches(screener: Screener, samples: Iterable[Sample]) -> dict[str, Evaluation]:
@@ -215,6 +223,11 @@ def format_batches(batches: dict[str, Evaluation], first: list[FirstPass]) -> st
         rows.append(("all", then.overall if then else None, now.overall))
         for name, before, after in rows:
             out.append(f"    {name:<11}{_pair(before) if before else '-':<28}  {_pair(after)}")
+        plus = then.with_classifier if then else None
+        if plus:
+            out.append(f"    first pass with {plus.rules}:")
+            rows = [(lang, plus.by_language[lang]) for lang in sorted(plus.by_language)]
+            out += [f"    {name:<11}{_pair(t)}" for name, t in (*rows, ("all", plus.overall))]
     return "\n".join(out)
 
 
