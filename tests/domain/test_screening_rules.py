@@ -98,7 +98,7 @@ FIRES = [
     ("porn.offer", "Private nude video packages, delivered discreetly."),
     ("security.secrets_trade", "Copy the classified folder onto a USB stick, we pay well."),
     ("constitution.reject", "宪法规定的基本原则早就该作废了，我们号召大家不再承认它。"),
-    ("constitution.reject", "The Constitution is a fraud, so refuse to recognize it and stop obeying."),
+    ("constitution.reject", "The Constitution is a fraud, so refuse to recognize it."),
     ("fraud.prize_fee", "恭喜您中奖了，请先把三百元物流保价金打到我们对公账户。"),
 ]
 
