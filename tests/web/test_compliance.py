@@ -309,6 +309,7 @@ def test_admin_adds_a_concept_and_a_rule_on_the_lexicon_page(client, factory, te
         "explanation": "A cure-all sold for money."})
     page = client.get("/admin/lexicon").get_data(as_text=True)
     assert "admin.miracle" in page and "miracle_water" in page
+    assert "statistical classifier" in page and "make screening-model" in page
     resp = client.post(f"/api/v1/tenants/{tenant['id']}/scripts", headers=tenant["owner"],
                        json={"title": "x", "text": "神奇药水一瓶只要九十九元。"})
     assert {h["rule"] for h in resp.get_json()["hits"]} == {"admin.miracle"}
