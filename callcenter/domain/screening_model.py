@@ -176,7 +176,14 @@ class Model:
         score, lo, found = best
         if score < self.threshold and not explain:
             return Assessment(round(score, _DIGITS), "", ())
-        top = sorted(((weights[k], k) for k in found if weights[k] > 0), reverse=True)[:_TOP]
+        top: list[tuple[float, str]] = []  # the heaviest, skipping pieces of those kept
+        for weight, key in sorted(((weights[k], k) for k in found if weights[k] > 0),
+                                  reverse=True):
+            base = key.rstrip("~")
+            if not any(base in kept.rstrip("~") or kept.rstrip("~") in base for _, kept in top):
+                top.append((weight, key))
+                if len(top) == _TOP:
+                    break
         by_category: Counter[str] = Counter()
         for k in found:
             if weights[k] > 0 and k in self.categories:
