@@ -3,8 +3,10 @@
 Pure domain code: text in, hits out. One Aho-Corasick automaton over the normalized text
 (see `screening_text.normalize`) finds lexicon terms, concept phrases and cue phrases at
 once; negations and reports neutralize what they govern ("我们绝不会要求您转入安全账户",
-"诈骗案"), then concept rules judge combinations (`screening_rules`). Every hit is a slice
-of the ORIGINAL text, so the UI can highlight exactly what the tenant wrote.
+"诈骗案"), then concept rules judge combinations (`screening_rules`). When no rule blocks,
+a statistical classifier (`screening_model`) may still hold the text for review, its hits
+being the n-grams that weighed most. Every hit is a slice of the ORIGINAL text, so the UI
+can highlight exactly what the tenant wrote.
 """
 
 from __future__ import annotations
