@@ -22,10 +22,10 @@ def call_log_page(tenant: Tenant, template: str, **extra):
     """A tenant's calls with filters, newest first, a page at a time (or all as CSV)."""
     who = actor()
     try:
-        filters = call_log.parse_filter(request.args)
+        filters = call_log.parse_filter(request.args, tenant.timezone)
     except InvalidInput as exc:
         flash(exc.message, "error")
-        filters = call_log.CallFilter()
+        filters = call_log.CallFilter(zone=tenant.timezone)
     if request.args.get("format") == "csv":
         rows = call_log.iter_all(session(), who, tenant.id, filters)
         return csv_response(call_log.CSV_HEADER, (call_log.csv_row(c) for c in rows),
@@ -37,6 +37,7 @@ def call_log_page(tenant: Tenant, template: str, **extra):
     return render_template(template, tenant=tenant, calls=rows[:PAGE],
                            more=rows[PAGE - 1].id if len(rows) > PAGE else None,
                            filters=filters, statuses=CALL_STATUSES,
+                           totals=call_log.totals(session(), who, tenant.id, filters),
                            seats=seat_service.list_seats(session(), tenant.id), **extra)
 
 
