@@ -44,11 +44,23 @@ def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, no
     return posting
 
 
+def check_manual_amount(amount: int, max_micros: int | None) -> None:
+    """InvalidInput when a manual credit exceeds the platform's sanity limit."""
+    if max_micros is not None and amount > max_micros:
+        raise InvalidInput(f"amount is above the limit of {format_amount(max_micros)} for a "
+                           "manual credit; check it, or credit it in parts",
+                           details={"field": "amount"})
+
+
 def record_bank_transfer(session: Session, actor: Actor, tenant: Tenant, amount: int,
-                         reference: str | None, *, now: datetime, memo: str | None = None
-                         ) -> Posting:
-    """An admin records a bank transfer; the bank's reference makes it idempotent."""
+                         reference: str | None, *, now: datetime, memo: str | None = None,
+                         max_micros: int | None = None) -> Posting:
+    """An admin records a bank transfer; the bank's reference makes it idempotent.
+
+    Above `max_micros` (MAX_MANUAL_TOPUP) it is refused: a mistyped amount never lands.
+    """
     require_admin(actor)
+    check_manual_amount(amount, max_micros)
     if not isinstance(reference, str) or not reference.strip() or len(reference) > 100:
         raise InvalidInput("reference (the bank's transfer reference) is required",
                            details={"field": "reference"})

@@ -12,6 +12,7 @@ from callcenter.web.pages.admin import (  # noqa: E402,F401
     compliance,
     messages,
     reports,
+    tenant_forms,
     tenants,
     termination,
 )
