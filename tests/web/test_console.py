@@ -164,3 +164,17 @@ def test_consent_and_dnc_lists_page_instead_of_stopping_at_a_limit(client, facto
         shown = [n for n in numbers if n in first] + [n for n in numbers if n in second]
         assert sorted(shown) == numbers  # every row, once, on two pages
         assert 'rel="next"' in first and 'rel="next"' not in second
+
+
+def test_rates_form_names_the_line_and_keeps_what_was_typed(client, factory):
+    tenant = factory.tenant()
+    _admin(client, factory)
+    typed = "44 0.20\n4420 abc\n"
+    resp = client.post(f"/admin/tenants/{tenant.id}/rates", data={
+        "default_per_minute": "0.33", "billing_increment": "30/6", "connect_fee": "",
+        "prefixes": typed})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "Line 2 of the prefixes: the per-minute rate must be" in page
+    assert "prefixes[1]" not in page and 'id="e-prefixes"' in page
+    assert "4420 abc" in page and 'value="0.33"' in page and 'value="30/6"' in page
