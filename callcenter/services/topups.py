@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
-from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
+from callcenter.domain.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
 from callcenter.models import Tenant
 from callcenter.services import alerts, arrears, audit, auto_topup, events, ledger
@@ -65,9 +65,15 @@ def record_bank_transfer(session: Session, actor: Actor, tenant: Tenant, amount:
         raise InvalidInput("reference (the bank's transfer reference) is required",
                            details={"field": "reference"})
     reference = reference.strip()
-    posting = receive_funds(session, tenant.id, amount, key=f"bank:{reference}", now=now,
-                            reference=reference, memo=memo or "Bank transfer",
-                            actor_id=actor.user_id)
+    try:
+        posting = receive_funds(session, tenant.id, amount, key=f"bank:{reference}", now=now,
+                                reference=reference, memo=memo or "Bank transfer",
+                                actor_id=actor.user_id)
+    except IdempotencyConflict as exc:
+        raise IdempotencyConflict(
+            f"the bank reference {reference} was already recorded with a different amount; "
+            "check the reference", details={**(exc.details or {}), "field": "reference"}
+        ) from exc
     if posting.created:
         audit.record(session, actor, "topup.bank_transfer", tenant_id=tenant.id, now=now,
                      amount_micros=amount, reference=reference)

@@ -178,3 +178,19 @@ def test_rates_form_names_the_line_and_keeps_what_was_typed(client, factory):
     assert "Line 2 of the prefixes: the per-minute rate must be" in page
     assert "prefixes[1]" not in page and 'id="e-prefixes"' in page
     assert "4420 abc" in page and 'value="0.33"' in page and 'value="30/6"' in page
+
+
+def test_messages_speak_to_people_not_developers(client, factory):
+    tenant = factory.tenant(balance="10.00")
+    _admin(client, factory, "ops@platform.test")
+    url = f"/admin/tenants/{tenant.id}/topups"
+    client.post(url, data={"amount": "5.00", "reference": "W-1", "confirmed": "1"})
+    again = client.post(url, data={"amount": "6.00", "reference": "W-1", "confirmed": "1"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "bank reference W-1 was already recorded" in again
+    assert "idempotency" not in again.lower()
+    client.post("/logout")
+    client.post("/login", data={"email": tenant.owner_email, "password": PASSWORD})
+    page = client.post("/portal/dnc", data={"number": "12345abc"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "country code" in page and "Missing or invalid" not in page
