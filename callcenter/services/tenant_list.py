@@ -43,9 +43,9 @@ def parse_query(args) -> Query:
     status = args.get("status") or None
     if status is not None and status not in TENANT_STATUSES:
         raise InvalidInput("unknown status", details={"field": "status"})
-    only = args.get("only") or None
+    only = args.get("show") or None
     if only is not None and only not in FILTERS:
-        raise InvalidInput("unknown filter", details={"field": "only"})
+        raise InvalidInput("unknown filter", details={"field": "show"})
     sort = args.get("sort") or "account"
     descending = sort.startswith("-")
     sort = sort.removeprefix("-")

@@ -125,7 +125,7 @@ def test_tenant_list_sorts_filters_and_pages_in_the_database(client, factory, ap
     page = client.get("/admin/tenants?sort=-balance").get_data(as_text=True)
     assert page.index("Alpha") < page.index("Charlie") < page.index("Bravo")
     assert 'aria-sort="descending"' in page
-    owing = client.get("/admin/tenants?only=arrears").get_data(as_text=True)
+    owing = client.get("/admin/tenants?show=arrears").get_data(as_text=True)
     assert "Bravo" in owing and "Alpha" not in owing and "7.00 USD" in owing
     assert "unknown sort" in client.get("/admin/tenants?sort=password").get_data(as_text=True)
     with app.app_context():

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from callcenter.models import AuditLog
 from callcenter.services import audit
+from callcenter.web.common.filters import money_text
 from callcenter.web.common.i18n import _, lazy_gettext
 
 ACTIONS = {
@@ -51,9 +51,8 @@ class AuditLine:
 
 
 def _value(key: str, value: object, currency: str) -> str:
-    money = current_app.jinja_env.filters["money"]
     if key.endswith("_micros") and isinstance(value, int) and not isinstance(value, bool):
-        return f"{money(value)} {currency}"
+        return money_text(value, currency)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):

@@ -42,6 +42,12 @@ def platform_bank() -> dict | None:
             "swift": cfg.get("PLATFORM_BANK_SWIFT") or ""}
 
 
+def money_text(micros: int, currency: str) -> str:
+    """An amount as the pages print it: the app's `money` filter (locale-aware) and the
+    currency; for Python code under web/ that builds text for a page."""
+    return f"{current_app.jinja_env.filters['money'](micros)} {currency}"
+
+
 def page_url(page: int) -> str:
     """This page's URL with its query string, at another `page`."""
     args = {k: v for k, v in request.args.items() if k != "page"}

@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from callcenter.domain.errors import DomainError, InvalidInput
-from callcenter.domain.money import format_amount, parse_amount
+from callcenter.domain.money import parse_amount
 from callcenter.domain.untrusted import ascii_digits
 from callcenter.models import TENANT_STATUSES
 from callcenter.services import (
@@ -33,6 +33,7 @@ from callcenter.web.common.context import (
     now,
     session,
 )
+from callcenter.web.common.filters import money_text
 from callcenter.web.common.i18n import _
 from callcenter.web.common.params import page_number
 from callcenter.web.pages.admin import bp
@@ -111,8 +112,7 @@ def topup(tenant_id: int):
             amount_micros=amount, danger=False, button=_("Credit the balance"),
             facts=[(_("Bank reference"), form.get("reference", "").strip()),
                    (_("Memo"), form.get("memo") or "-"),
-                   (_("Balance after"), f"{format_amount(t.balance_micros + amount)} "
-                                        f"{t.currency}")],
+                   (_("Balance after"), money_text(t.balance_micros + amount, t.currency))],
             hidden={k: form.get(k, "") for k in ("amount", "reference", "memo")},
             action=url_for("admin.topup", tenant_id=t.id))
     ok, posting = form_action(lambda: topups.record_bank_transfer(
@@ -166,9 +166,9 @@ def provision_seats(tenant_id: int):
                        n=seats, name=t.name),
             amount_micros=per_seat * seats, danger=False,
             button=_("Provision and charge"),
-            facts=[(_("Per seat"), f"{format_amount(per_seat)} {t.currency}"),
+            facts=[(_("Per seat"), money_text(per_seat, t.currency)),
                    (_("Period"), f"{period.start} – {period.end}"),
-                   (_("Available now"), f"{format_amount(t.available_micros)} {t.currency}")],
+                   (_("Available now"), money_text(t.available_micros, t.currency))],
             hidden={"label": label, "count": count,
                     "request_key": form.get("request_key", "")},
             action=url_for("admin.provision_seats", tenant_id=t.id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import current_user, login_required
 
 from callcenter.domain.errors import InvalidInput
@@ -13,6 +13,7 @@ from callcenter.services import ledger as ledger_service
 from callcenter.services import seats as seat_service
 from callcenter.web.common import charts
 from callcenter.web.common.context import actor, now, own_tenant, session
+from callcenter.web.common.filters import money_text
 from callcenter.web.common.i18n import _
 from callcenter.web.common.params import date_range, page_number
 from callcenter.web.pages.portal import bp
@@ -21,8 +22,7 @@ LEDGER_PAGE = 50
 
 
 def _money_fmt(currency: str):
-    money = current_app.jinja_env.filters["money"]
-    return lambda micros: f"{money(micros)} {currency}"
+    return lambda micros: money_text(micros, currency)
 
 
 def _minutes(seconds: int) -> str:
