@@ -194,3 +194,15 @@ def test_messages_speak_to_people_not_developers(client, factory):
     page = client.post("/portal/dnc", data={"number": "12345abc"},
                        follow_redirects=True).get_data(as_text=True)
     assert "country code" in page and "Missing or invalid" not in page
+
+
+def test_low_balance_mail_carries_the_platform_bank_details_when_configured():
+    from callcenter.services import mail
+
+    payload = {"body": "Hello,\n", "path": "/portal/payments", "transfer_reference": "T000042"}
+    config = {"PLATFORM_BANK_NAME": "ICBC Shanghai", "PLATFORM_BANK_ACCOUNT": "6222 0001",
+              "PLATFORM_BANK_HOLDER": "Callcenter Ltd", "PLATFORM_BANK_SWIFT": "ICBKCNBJ"}
+    body = mail._body(payload, config)
+    for value in (*config.values(), "Reference: T000042"):
+        assert value in body
+    assert "6222" not in mail._body(payload, {})  # not configured: nothing invented
