@@ -148,6 +148,9 @@ def test_tenant_page_reaches_every_admin_action(client, factory):
     for target in ("/settings", "#topup", "#seats", "#status", "/admin/notices", "/calls",
                    "/rates", "/statements", "/messages", "/termination"):
         assert target in nav
+    assert f"/admin/tenants/{tenant.id}/ledger" in page
+    ledger = client.get(f"/admin/tenants/{tenant.id}/ledger").get_data(as_text=True)
+    assert "50.00 USD" in ledger and "seed-" in ledger
 
 
 def test_consent_and_dnc_lists_page_instead_of_stopping_at_a_limit(client, factory):

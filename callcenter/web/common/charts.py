@@ -14,8 +14,8 @@ from markupsafe import Markup, escape
 
 from callcenter.domain.usage import DayValue
 
-WIDTH, HEIGHT = 600, 180
-LEFT, RIGHT, TOP, BOTTOM = 8, 8, 12, 22
+WIDTH, HEIGHT = 360, 150
+LEFT, RIGHT, TOP, BOTTOM = 6, 6, 10, 24
 _ids = itertools.count(1)
 
 

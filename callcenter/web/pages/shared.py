@@ -9,9 +9,11 @@ from callcenter.domain.errors import InvalidInput
 from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.models import CALL_STATUSES, Tenant
 from callcenter.services import call_log, dnc, statements
+from callcenter.services import ledger as ledger_service
 from callcenter.services import number_lists as lists
 from callcenter.services import seats as seat_service
 from callcenter.web.common.context import actor, now, session
+from callcenter.web.common.params import date_range, page_number
 from callcenter.web.common.responses import csv_response
 from callcenter.web.common.statements import file_response, load
 
@@ -69,3 +71,22 @@ def statement_page(tenant: Tenant, period: str, template: str, **extra):
     if fmt:
         return file_response(st, fmt)
     return render_template(template, tenant=tenant, st=st, **extra)
+
+
+LEDGER_PAGE = 50
+
+
+def ledger_page(tenant: Tenant, *, back: str):
+    """A tenant's ledger, newest first by time, LEDGER_PAGE a page, `from`/`to` local days."""
+    error = None
+    try:
+        first, last, since, until = date_range(tenant.timezone)
+    except InvalidInput as exc:
+        error, first, last, since, until = exc.message, None, None, None, None
+    page = page_number()
+    rows = ledger_service.entries_between(session(), tenant.id, since=since, until=until,
+                                          offset=(page - 1) * LEDGER_PAGE,
+                                          limit=LEDGER_PAGE + 1)
+    return render_template("ledger.html", tenant=tenant, entries=rows[:LEDGER_PAGE],
+                           page=page, more=len(rows) > LEDGER_PAGE, first=first, last=last,
+                           error=error, args=request.args, back=back)

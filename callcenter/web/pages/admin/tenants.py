@@ -37,6 +37,7 @@ from callcenter.web.common.filters import money_text
 from callcenter.web.common.i18n import _
 from callcenter.web.common.params import page_number
 from callcenter.web.pages.admin import bp
+from callcenter.web.pages.shared import ledger_page
 
 TENANT_PAGE = 50
 AUDIT_PAGE = 20
@@ -85,6 +86,14 @@ def _tenant_page(t, *, errors: dict | None = None, topup_form=None):
         max_topup=manual_topup_limit(),
         request_key=uuid.uuid4().hex,  # a double-submitted form provisions once
     )
+
+
+@bp.get("/tenants/<int:tenant_id>/ledger")
+@admin_required
+def tenant_ledger(tenant_id: int):
+    """All of a tenant's ledger, a page at a time, filtered by the tenant's local dates."""
+    return ledger_page(acting_tenant(tenant_id),
+                       back=url_for("admin.tenant", tenant_id=tenant_id))
 
 
 def _back(tenant_id: int):

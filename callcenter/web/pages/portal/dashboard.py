@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, url_for
 from flask_login import current_user, login_required
 
-from callcenter.domain.errors import InvalidInput
 from callcenter.services import alerts, auto_topup, billing, notices
 from callcenter.services import call_log as call_log_service
 from callcenter.services import dashboard as dash
@@ -15,10 +14,8 @@ from callcenter.web.common import charts
 from callcenter.web.common.context import actor, now, own_tenant, session
 from callcenter.web.common.filters import money_text
 from callcenter.web.common.i18n import _
-from callcenter.web.common.params import date_range, page_number
 from callcenter.web.pages.portal import bp
-
-LEDGER_PAGE = 50
+from callcenter.web.pages.shared import ledger_page
 
 
 def _money_fmt(currency: str):
@@ -68,19 +65,7 @@ def dashboard():
 @login_required
 def ledger():
     """Every ledger entry, newest first, a page at a time, filtered by local dates."""
-    tenant = own_tenant(("owner",))
-    error = None
-    try:
-        first, last, since, until = date_range(tenant.timezone)
-    except InvalidInput as exc:
-        error, first, last, since, until = exc.message, None, None, None, None
-    page = page_number()
-    rows = ledger_service.entries_between(session(), tenant.id, since=since, until=until,
-                                          offset=(page - 1) * LEDGER_PAGE,
-                                          limit=LEDGER_PAGE + 1)
-    return render_template("portal/ledger.html", tenant=tenant, entries=rows[:LEDGER_PAGE],
-                           page=page, more=len(rows) > LEDGER_PAGE, first=first, last=last,
-                           error=error, args=request.args)
+    return ledger_page(own_tenant(("owner",)), back=url_for("portal.dashboard"))
 
 
 @bp.get("/seats")
