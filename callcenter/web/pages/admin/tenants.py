@@ -31,6 +31,7 @@ from callcenter.web.common.context import (
     form_action,
     manual_topup_limit,
     now,
+    rollback,
     session,
 )
 from callcenter.web.common.filters import money_text
@@ -143,10 +144,13 @@ def change_status(tenant_id: int):
         request.form.get("action", ""))
     if action is None:
         abort(400)
-    ok, _ = form_action(lambda: action(session(), actor(), t, request.form.get("reason", ""),
-                                       now=now()))
-    if ok:
-        flash(f"The tenant is now {t.status.replace('_', ' ')}.", "success")
+    try:
+        action(session(), actor(), t, request.form.get("reason", ""), now=now())
+        commit()
+    except DomainError as exc:
+        rollback()
+        return _tenant_page(t, errors={"status": exc.message}), 400
+    flash(_("The tenant is now %(status)s.", status=t.status.replace("_", " ")), "success")
     return _back(tenant_id)
 
 
