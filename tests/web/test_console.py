@@ -54,7 +54,8 @@ def test_admin_edits_every_setting_and_only_changes_are_applied(client, factory,
                  "timezone", "seat_price_monthly", "sms_sender", "consent_required",
                  "late_fee_percent_per_day", "auto_terminate_after_days", "sms_signature"):
         assert f'name="{name}"' in form
-    data = {"name": "Renamed Ltd", "timezone": "Europe/London", "caller_id": "+442079460999",
+    data = {"form": "settings", "name": "Renamed Ltd", "timezone": "Europe/London",
+            "caller_id": "+442079460999",
             "consent_required": "1",
             "calling_window": "mon 09:00-12:00, 13:00-17:00\ntue 10:00-16:00",
             "low_balance_threshold": "20.00", "seat_price_monthly": "30.00",
@@ -209,3 +210,12 @@ def test_low_balance_mail_carries_the_platform_bank_details_when_configured():
     for value in (*config.values(), "Reference: T000042"):
         assert value in body
     assert "6222" not in mail._body(payload, {})  # not configured: nothing invented
+
+
+def test_a_settings_post_without_the_form_leaves_the_checkboxes_alone(client, factory, app):
+    tenant = factory.tenant()
+    _admin(client, factory)
+    client.post(f"/admin/tenants/{tenant.id}/settings", data={"grace_days": "7"})
+    with app.app_context():
+        t = db.session.get(Tenant, tenant.id)
+        assert t.grace_days == 7 and t.consent_required and t.script_required

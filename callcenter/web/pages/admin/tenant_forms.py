@@ -174,6 +174,10 @@ def tenant_settings(tenant_id: int):
         try:
             data = _values(request.form, [f.name for f in TENANT_SETTINGS.fields])
             data = {k: v for k, v in data.items() if v is not None or k in NULLABLE}
+            if request.form.get("form") != "settings":
+                # Not this page's form: an absent checkbox says nothing, so none changes.
+                for box in CHECKBOXES:
+                    data.pop(box)
             if data.get("caller_id") is None:
                 data.pop("caller_id", None)  # the API cannot clear it either
             change = TENANT_SETTINGS.parse(data)
