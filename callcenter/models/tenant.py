@@ -95,6 +95,13 @@ class RatePlan(Base):
     # Price of one SMS segment (None: messages are not sold) and per prefix, as above.
     sms_per_segment_micros: Mapped[int | None]
     sms_prefixes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Monthly rent of one seat under this plan (None: the tenant's seat_price_monthly).
+    seat_price_monthly_micros: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)  # published
+    # In force from here until a later version's effective_at (services/rates.py).
+    effective_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A raise sooner than the notice period: the tenant agreed (recorded by an admin).
+    tenant_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    consent_note: Mapped[str | None] = mapped_column(sa.String(500))
 
     tenant: Mapped[Tenant] = relationship(back_populates="rate_plans")

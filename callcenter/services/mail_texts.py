@@ -73,3 +73,25 @@ def notice(*, starts: str, ends: str, timezone: str, services: list[str],
 def statement(**values: str) -> tuple[str, str]:
     """Subject and body of the monthly statement (figures as decimal strings)."""
     return STATEMENT_SUBJECT.format(**values), _signed(STATEMENT_BODY.format(**values))
+
+
+PRICE_CHANGE_SUBJECT = "Your prices change on {effective}: {name}"
+PRICE_CHANGE_BODY = """Hello,
+
+The prices of {name} change on {effective} ({timezone}). Amounts in {currency}.
+
+{lines}
+
+Calls and messages authorized before then keep the old prices.
+"""
+
+
+def price_change(*, name: str, currency: str, timezone: str, effective: str,
+                 lines: list[tuple[str, str, str]]) -> tuple[str, str]:
+    """Subject and body of a price change: (item, old, new) lines side by side."""
+    width = max(len(item) for item, _, _ in lines)
+    table = "\n".join(f"{item.ljust(width)}  {old} -> {new}" for item, old, new in lines)
+    values = {"name": name, "currency": currency, "timezone": timezone,
+              "effective": effective, "lines": table}
+    return (PRICE_CHANGE_SUBJECT.format(**values),
+            _signed(PRICE_CHANGE_BODY.format(**values)))

@@ -296,4 +296,16 @@ RATE_PLAN = Body("RatePlan", (
           description="price of one SMS segment; absent: this plan sells no SMS"),
     Field("prefixes", Kind({"type": "array", "maxItems": rates.MAX_PREFIXES,
                             "items": RATE_PREFIX.schema()}, _rate_table), default=[]),
+    Field("seat_price_monthly", amount(allow_zero=True, example="30.00"),
+          into="seat_price_monthly_micros",
+          description="monthly rent of one seat; absent: the seat price stays as it is"),
+    Field("effective_at", MOMENT,
+          description="when the plan takes effect; default now. A plan that raises any "
+                      "price takes effect PRICE_NOTICE_DAYS after publication at the "
+                      "earliest, unless tenant_consent"),
+    Field("tenant_consent", boolean(), default=False,
+          description="the tenant agreed to a raise on shorter notice (audited; needs "
+                      "consent_note)"),
+    Field("consent_note", text(500, example="Signed addendum of 2026-11-20"),
+          description="how the tenant agreed"),
 ), build=_rates)

@@ -9,6 +9,7 @@ from callcenter.services.billing import BillingSummary
 from callcenter.services.billing_job import JobReport, report_json
 from callcenter.services.mail import delivery as mail_delivery
 from callcenter.services.tenants import TenantFacts, facts_for
+from callcenter.web.common.context import now
 
 
 def _iso(value) -> str | None:
@@ -34,6 +35,10 @@ def rate_plan(plan: RatePlan | None) -> dict | None:
         "billing_increment": f"{plan.initial_increment}/{plan.subsequent_increment}",
         "connect_fee": format_amount(plan.connect_fee_micros),
         "sms_per_segment": money(plan.sms_per_segment_micros),
+        "seat_price_monthly": money(plan.seat_price_monthly_micros),
+        "published_at": _iso(plan.created_at),
+        "effective_at": _iso(plan.effective_at),
+        "tenant_consent": plan.tenant_consent,
         "prefixes": [{"prefix": p, "per_minute": money(plan.prefixes.get(p)),
                       "sms_per_segment": money((plan.sms_prefixes or {}).get(p))}
                      for p in sorted({*plan.prefixes, *(plan.sms_prefixes or {})})],
@@ -42,7 +47,9 @@ def rate_plan(plan: RatePlan | None) -> dict | None:
 
 def tenant(t: Tenant, facts: TenantFacts | None = None) -> dict:
     """A tenant; pass `facts` loaded for a whole page to avoid two queries per tenant."""
-    facts = facts or facts_for(db.session, [t.id])[t.id]
+    if facts is None:
+        facts = facts_for(db.session, [t.id], at=now())[t.id]
+    plan_seat = facts.rate_plan.seat_price_monthly_micros if facts.rate_plan else None
     return {
         "id": t.id,
         "account_code": t.account_code,
@@ -57,7 +64,8 @@ def tenant(t: Tenant, facts: TenantFacts | None = None) -> dict:
         "seats": facts.active_seats,
         "billing_period_months": t.billing_period_months,
         "next_renewal_on": _iso(t.period_end),
-        "seat_price_monthly": format_amount(t.seat_price_monthly_micros),
+        "seat_price_monthly": format_amount(
+            t.seat_price_monthly_micros if plan_seat is None else plan_seat),
         "activated_on": _iso(t.activated_on),
         "settings": {
             "consent_required": t.consent_required,

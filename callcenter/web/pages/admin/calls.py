@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.untrusted import ascii_digits
 from callcenter.integrations.call_reports import MAX_PLAUSIBLE_SECONDS
 from callcenter.services import inbox, rates, reconcile
-from callcenter.services.tenants import current_rate_plan
+from callcenter.services.tenants import rate_plan_at
 from callcenter.web.common.context import (
     acting_tenant,
     actor,
@@ -17,6 +20,9 @@ from callcenter.web.common.context import (
     now,
     session,
 )
+from callcenter.web.common.filters import local_time
+from callcenter.web.common.forms import run_form
+from callcenter.web.common.i18n import _
 from callcenter.web.common.kinds import RATE_PLAN
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import call_log_page
@@ -63,23 +69,49 @@ def _prefix_line(cells: list[str]) -> dict:
     return {"prefix": cells[0], "per_minute": price(1), "sms_per_segment": price(2)}
 
 
+def _local_moment(value: str, zone: str) -> str | None:
+    """A datetime-local field, read in the tenant's timezone, as ISO 8601 (None: blank)."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(zone)).isoformat()
+    except ValueError:
+        return value  # the body's parser refuses it with the field's name
+
+
 @bp.route("/tenants/<int:tenant_id>/rates", methods=["GET", "POST"])
 @admin_required
 def edit_rates(tenant_id: int):
-    """Edit the rate plan: one prefix per line, "4420 0.012" (calls) or "86 - 0.05" (SMS)."""
+    """Edit the rate plan: one prefix per line, "4420 0.012" (calls) or "86 - 0.05" (SMS);
+    a plan may wait for an effective date, and a raise needs notice or the consent."""
     tenant = acting_tenant(tenant_id)
+    errors: dict[str, str] = {}
+    form = request.form
     if request.method == "POST":
-        lines = [ln.split() for ln in request.form.get("prefixes", "").splitlines() if ln.strip()]
-        data = {"default_per_minute": request.form.get("default_per_minute", ""),
-                "billing_increment": request.form.get("billing_increment", ""),
-                "connect_fee": request.form.get("connect_fee", "") or "0",
-                "sms_per_segment": request.form.get("sms_per_segment", "").strip() or None,
+        lines = [ln.split() for ln in form.get("prefixes", "").splitlines() if ln.strip()]
+        data = {"default_per_minute": form.get("default_per_minute", ""),
+                "billing_increment": form.get("billing_increment", ""),
+                "connect_fee": form.get("connect_fee", "") or "0",
+                "sms_per_segment": form.get("sms_per_segment", "").strip() or None,
+                "seat_price_monthly": form.get("seat_price_monthly", "").strip() or None,
+                "effective_at": _local_moment(form.get("effective_at", ""), tenant.timezone),
+                "tenant_consent": form.get("tenant_consent") == "1",
+                "consent_note": form.get("consent_note", "").strip() or None,
                 "prefixes": [_prefix_line(cells) for cells in lines]}
-        ok, plan = form_action(lambda: rates.set_rates(session(), actor(), tenant,
-                                                        RATE_PLAN.parse(data), now=now()))
-        if ok:
-            flash(f"Rate plan version {plan.version} is in force for new calls and messages.",
-                  "success")
+        data = {k: v for k, v in data.items() if v is not None}
+        plan, errors = run_form(lambda: rates.set_rates(
+            session(), actor(), tenant, RATE_PLAN.parse(data), now=now(),
+            notice_days=current_app.config["PRICE_NOTICE_DAYS"]))
+        if plan is not None:
+            flash(_("Rate plan version %(version)s is published, in force from %(at)s.",
+                    version=plan.version,
+                    at=local_time(plan.effective_at, tenant.timezone)), "success")
             return redirect(url_for("admin.edit_rates", tenant_id=tenant_id))
-    return render_template("admin/rates.html", tenant=tenant,
-                           plan=current_rate_plan(session(), tenant.id))
+    plan = rate_plan_at(session(), tenant.id, now())
+    return render_template("admin/rates.html", tenant=tenant, plan=plan, errors=errors,
+                           form=form if errors else None,
+                           seat_price=rates.seat_price(plan, tenant),
+                           scheduled=rates.scheduled(session(), tenant, now=now()),
+                           label=rates.label, show=rates.show,
+                           notice_days=current_app.config["PRICE_NOTICE_DAYS"])

@@ -49,7 +49,7 @@ def tenant(tenant_id: int):
         entries=ledger_service.entries(session(), t.id, limit=50),
         audit_rows=audit.for_tenant(session(), t.id, limit=20),
         alerts=alerts.for_tenant(session(), actor(), t.id, limit=10),
-        plan=tenant_service.current_rate_plan(session(), t.id),
+        plan=tenant_service.rate_plan_at(session(), t.id, now()),
         seats=seat_service.list_seats(session(), t.id),
         billing=billing.summary(session(), t),
         request_key=uuid.uuid4().hex,  # a double-submitted form provisions once

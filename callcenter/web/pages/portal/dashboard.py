@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user, login_required
 
-from callcenter.services import alerts, auto_topup, billing, notices
+from callcenter.services import alerts, auto_topup, billing, notices, rates
 from callcenter.services import ledger as ledger_service
 from callcenter.services import seats as seat_service
 from callcenter.web.common.context import actor, now, own_tenant, session
@@ -25,7 +25,9 @@ def dashboard():
                            alerts=recent, auto_topup=rule,
                            billing=billing.summary(session(), tenant),
                            low_balance=alerts.is_low(tenant),
-                           notices=notices.current_for(session(), tenant.id, now=now()))
+                           notices=notices.current_for(session(), tenant.id, now=now()),
+                           price_changes=rates.scheduled(session(), tenant, now=now()),
+                           price_label=rates.label, price_show=rates.show)
 
 
 @bp.get("/seats")
