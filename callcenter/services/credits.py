@@ -127,6 +127,11 @@ def post_adjustment(session: Session, *, actor: Actor, tenant_id: int, amount_mi
     return posting.entry
 
 
+def entry_of(session: Session, note: CreditNote) -> LedgerEntry:
+    """The ledger entry a credit note documents."""
+    return session.get(LedgerEntry, note.ledger_entry_id)
+
+
 def credit_notes(session: Session, tenant_id: int, *, limit: int = 200) -> list[CreditNote]:
     """The tenant's credit notes, newest first."""
     return list(session.scalars(sa.select(CreditNote).where(CreditNote.tenant_id == tenant_id)
