@@ -11,6 +11,7 @@ from callcenter.models.compliance import (
     ScreeningRule,
     Script,
 )
+from callcenter.models.documents import INVOICE_KINDS, CreditNote, DocumentCounter, Invoice
 from callcenter.models.inbox import InboundEvent
 from callcenter.models.job import JOB_STATUSES, Job
 from callcenter.models.ledger import AuditLog, Hold, LedgerEntry
@@ -45,6 +46,7 @@ from callcenter.models.webhook import (
 __all__ = [
     "CALL_STATUSES", "TERMINAL_STATUSES", "Call", "InboundEvent",
     "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script", "ScreeningRule",
+    "INVOICE_KINDS", "CreditNote", "DocumentCounter", "Invoice",
     "Erasure", "Payment", "Termination", "TerminationLine",
     "JOB_STATUSES", "Job", "AutoTopup",
     "BATCH_STATUSES", "FINAL_MESSAGE_STATUSES", "MESSAGE_STATUSES", "SmsBatch", "SmsMessage",

@@ -51,6 +51,15 @@ class Tenant(Base):
     sms_signature: Mapped[str | None] = mapped_column(sa.String(40))
     sms_opt_out_text: Mapped[str | None] = mapped_column(sa.String(100))
     sms_opt_out_text_cn: Mapped[str | None] = mapped_column(sa.String(40))
+    # Invoicing: the tenant's legal details (snapshotted onto each document), its VAT-style
+    # tax rate in parts per million (60000 = 6 %; prices are tax-inclusive), and whether
+    # it books usage and so gets a usage invoice each month.
+    legal_name: Mapped[str | None] = mapped_column(sa.String(200))
+    tax_id: Mapped[str | None] = mapped_column(sa.String(64))
+    address: Mapped[str | None] = mapped_column(sa.String(500))
+    tax_rate_ppm: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    invoice_usage_monthly: Mapped[bool] = mapped_column(default=False,
+                                                        server_default=sa.false())
     activated_on: Mapped[date | None] = mapped_column(sa.Date)
     # Seat rental cycle: periods are counted from the anchor; period_end is the next
     # renewal date (exclusive end of the period billed last).

@@ -41,6 +41,7 @@ Call charges: {call_charges}
 SMS charges: {sms_charges}
 Seat rent: {seat_rent}
 Late fees: {late_fees}
+Service credits: {credits}
 Adjustments: {adjustments}
 Closing balance: {closing_balance}
 

@@ -64,6 +64,11 @@ class SettingsChange:
     sms_signature: str | None | Unset = UNSET
     sms_opt_out_text: str | None | Unset = UNSET
     sms_opt_out_text_cn: str | None | Unset = UNSET
+    tax_rate_ppm: int | Unset = UNSET  # VAT-style, prices tax-inclusive
+    legal_name: str | None | Unset = UNSET
+    tax_id: str | None | Unset = UNSET
+    address: str | None | Unset = UNSET
+    invoice_usage_monthly: bool | Unset = UNSET  # usage invoices instead of per payment
 
     def given(self) -> dict[str, object]:
         """The settings this change sets."""

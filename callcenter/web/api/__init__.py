@@ -37,6 +37,7 @@ from callcenter.web.api import (  # noqa: E402,F401
     calls,
     compliance,
     dnc,
+    invoices,
     ledger,
     messages,
     notices,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from callcenter.domain.invoicing import format_rate
 from callcenter.domain.money import format_amount
 from callcenter.extensions import db
 from callcenter.models import Arrear, LedgerEntry, RatePlan, Seat, Tenant
@@ -81,6 +82,11 @@ def tenant(t: Tenant, facts: TenantFacts | None = None) -> dict:
             "sms_signature": t.sms_signature,
             "sms_opt_out_text": t.sms_opt_out_text,
             "sms_opt_out_text_cn": t.sms_opt_out_text_cn,
+            "tax_rate": format_rate(t.tax_rate_ppm),
+            "legal_name": t.legal_name,
+            "tax_id": t.tax_id,
+            "address": t.address,
+            "invoice_usage_monthly": t.invoice_usage_monthly,
         },
         "rate_plan": rate_plan(facts.rate_plan),
         "created_at": _iso(t.created_at),
