@@ -1,7 +1,7 @@
 """price changes: rate plans with an effective date, a seat price and recorded consent
 
 Revision ID: 0018_price_changes
-Revises: 0016_sms
+Revises: 0017_invoices
 Create Date: 2026-11-24 19:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_price_changes'
-down_revision = '0016_sms'
+down_revision = '0017_invoices'
 branch_labels = None
 depends_on = None
 

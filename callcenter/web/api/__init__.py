@@ -35,6 +35,7 @@ def authenticate() -> None:
 
 from callcenter.web.api import (  # noqa: E402,F401
     calls,
+    care,
     compliance,
     dnc,
     invoices,

@@ -14,9 +14,10 @@ from datetime import datetime
 
 from callcenter.domain.sms_text import KINDS, MAX_BODY
 from callcenter.integrations.stripe_gateway import METHOD_OPTIONS
+from callcenter.models.care import COMPLAINT_KINDS
 from callcenter.models.payment import TERMINATION_REASONS
 from callcenter.models.reports import NOTICE_SERVICES
-from callcenter.services import events, notices, seats, sms, tenants, webhooks
+from callcenter.services import complaints, disputes, events, notices, seats, sms, tenants, webhooks
 from callcenter.services.number_lists import Row
 from callcenter.web.common.inputs import Body, Field, Kind, invalid
 from callcenter.web.common.kinds import (
@@ -355,3 +356,32 @@ SMS_BATCH = Body("SmsBatch", (
     Field("kind", choice(*KINDS), default="marketing",
           description="marketing messages carry the opt-out line"),
 ), build=sms.NewBatch)
+
+
+DISPUTE = Body("Dispute", (
+    Field("ledger_entry_id", integer(1, 2**63 - 1),
+          description="the disputed ledger entry (or give call_id)"),
+    Field("call_id", integer(1, 2**31 - 1), description="the call whose charge is disputed"),
+    Field("reason", text(disputes.MAX_REASON, example="The call never connected"),
+          required=True),
+    Field("evidence", text(disputes.MAX_EVIDENCE, example="Carrier trace 4411 shows no answer"),
+          description="optional supporting text"),
+), build=disputes.NewDispute)
+
+DISPUTE_RESOLUTION = Body("DisputeResolution", (
+    Field("decision", choice(*disputes.DECISIONS), required=True),
+    Field("amount", amount(example="1.20"), into="amount_micros",
+          description="the credit (decision credit only); at most the disputed amount "
+                      "unless justification says why"),
+    Field("note", text(disputes.MAX_REASON, example="Carrier confirmed the fault"),
+          required=True),
+    Field("justification", text(disputes.MAX_REASON),
+          description="why a credit exceeds the disputed amount"),
+), build=disputes.Resolution)
+
+COMPLAINT = Body("Complaint", (
+    Field("number", NUMBER, required=True, description="the number that was called"),
+    Field("kind", choice(*COMPLAINT_KINDS), required=True),
+    Field("note", text(complaints.MAX_NOTE, example="Called three times after asking not to"),
+          required=True),
+), build=complaints.NewComplaint)

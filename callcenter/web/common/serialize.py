@@ -5,7 +5,7 @@ from __future__ import annotations
 from callcenter.domain.invoicing import format_rate
 from callcenter.domain.money import format_amount
 from callcenter.extensions import db
-from callcenter.models import Arrear, LedgerEntry, RatePlan, Seat, Tenant
+from callcenter.models import Arrear, Complaint, Dispute, LedgerEntry, RatePlan, Seat, Tenant
 from callcenter.services.billing import BillingSummary
 from callcenter.services.billing_job import JobReport, report_json
 from callcenter.services.mail import delivery as mail_delivery
@@ -311,3 +311,22 @@ def sms_reply(r) -> dict:
     """A reply to the tenant's sender."""
     return {"from": r.from_number, "to": r.to_number, "body": r.body, "action": r.action,
             "received_at": _iso(r.received_at)}
+
+
+def dispute(d: Dispute, currency: str, *, credit_note: str | None = None) -> dict:
+    """A dispute and its resolution."""
+    return {
+        "id": d.id, "tenant_id": d.tenant_id, "status": d.status,
+        "ledger_entry_id": d.ledger_entry_id, "call_id": d.call_id,
+        "disputed_amount": money(d.disputed_micros), "currency": currency,
+        "reason": d.reason, "evidence": d.evidence, "created_at": _iso(d.created_at),
+        "resolved_at": _iso(d.resolved_at), "resolution_note": d.resolution_note,
+        "credit": money(d.credit_micros), "justification": d.justification,
+        "credit_note": credit_note,
+    }
+
+
+def complaint(c: Complaint) -> dict:
+    """A complaint about a tenant's calls."""
+    return {"id": c.id, "tenant_id": c.tenant_id, "number": c.number, "kind": c.kind,
+            "note": c.note, "created_at": _iso(c.created_at)}
