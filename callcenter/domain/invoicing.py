@@ -46,10 +46,9 @@ def split_tax(gross_micros: int, rate_ppm: int, currency: str) -> TaxSplit:
 
 
 def format_rate(rate_ppm: int) -> str:
-    """Parts per million as the contract's decimal string: 60000 -> "0.06"."""
+    """Parts per million as the contract's decimal string: 60000 -> "0.06", 0 -> "0"."""
     whole, frac = divmod(rate_ppm, PPM)
-    digits = f"{frac:06d}".rstrip("0")
-    return f"{whole}.{digits or '0'}" if whole else f"0.{digits or '0'}"
+    return f"{whole}.{f'{frac:06d}'.rstrip('0')}" if frac else str(whole)
 
 
 def document_number(series: str, year: int, sequence: int) -> str:

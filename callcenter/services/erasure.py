@@ -77,6 +77,10 @@ POLICIES: dict[str, Policy] = {
     # Disputes stay with the ledger they concern; the tenant's own words go.
     "disputes": Policy("keep", ("reason", "evidence")),
     "complaints": Policy("keep", ("number", "note")),  # the called person's number, story
+    # Issued invoices and credit notes are accounting records (tax law keeps them for
+    # years): kept as issued, with the legal details of a business, not of a person.
+    "invoices": Policy("keep"),
+    "credit_notes": Policy("keep"),
 }
 
 E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")
