@@ -109,7 +109,8 @@ def open_dispute(session: Session, actor: Actor, tenant_id: int, new: NewDispute
     return dispute
 
 
-def _check(dispute: Dispute, res: Resolution) -> tuple[str, int | None, str | None]:
+def check_resolution(dispute: Dispute, res: Resolution) -> tuple[str, int | None, str | None]:
+    """The note, credit and justification of a valid resolution (InvalidInput if not)."""
     if res.decision not in DECISIONS:
         raise InvalidInput("decision must be reject or credit", details={"field": "decision"})
     note = _text(res.note, "note", MAX_REASON, required=True)
@@ -134,7 +135,7 @@ def resolve(session: Session, actor: Actor, dispute_id: int, res: Resolution, *,
     dispute = session.get(Dispute, dispute_id)
     if dispute is None:
         raise NotFound("dispute not found")
-    note, amount, justification = _check(dispute, res)
+    note, amount, justification = check_resolution(dispute, res)
     status = "credited" if res.decision == "credit" else "rejected"
     claimed = session.execute(
         sa.update(Dispute).where(Dispute.id == dispute.id, Dispute.status == "open")
@@ -204,3 +205,11 @@ def credit_note_number(session: Session, dispute: Dispute) -> str | None:
         return None
     return session.scalar(sa.select(CreditNote.number)
                           .where(CreditNote.id == dispute.credit_note_id))
+
+
+def tenant_names(session: Session, tenant_ids: set[int]) -> dict[int, str]:
+    """Names of the tenants of a page of disputes."""
+    if not tenant_ids:
+        return {}
+    return dict(session.execute(sa.select(Tenant.id, Tenant.name)
+                                .where(Tenant.id.in_(tenant_ids))).all())

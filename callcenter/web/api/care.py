@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request
 from callcenter.domain.errors import InvalidInput
 from callcenter.models import DISPUTE_STATUSES
 from callcenter.services import complaints, disputes
-from callcenter.services.access import require_admin, require_role, tenant_for
+from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import COMPLAINT, DISPUTE, DISPUTE_RESOLUTION
 from callcenter.web.common import serialize
@@ -35,7 +35,7 @@ def open_dispute(tenant_id: int):
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
       responses:
-        201: {description: the dispute, status open}
+        201: {description: "the dispute, status open"}
         404: {description: no such entry or call of this tenant}
         409: {description: "invalid_state: outside the window; conflict: already open"}
     """
@@ -148,8 +148,7 @@ def record_complaint(tenant_id: int):
         201: {description: the complaint}
     """
     who = actor()
-    require_role(who, ("admin",))
-    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))  # before the body
     complaint = complaints.record(session(), who, tenant, read(COMPLAINT), now=now())
     commit()
     return jsonify(serialize.complaint(complaint)), 201
