@@ -10,6 +10,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from callcenter.web.pages.admin import (  # noqa: E402,F401
     calls,
     compliance,
+    documents,
     messages,
     reports,
     tenants,

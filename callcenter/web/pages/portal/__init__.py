@@ -12,6 +12,7 @@ from callcenter.web.pages.portal import (  # noqa: E402,F401
     calls,
     compliance,
     dashboard,
+    invoices,
     messages,
     payments,
     statements,
