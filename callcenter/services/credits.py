@@ -106,17 +106,22 @@ def grant_credit(session: Session, *, actor: Actor, tenant_id: int, amount_micro
 
 
 def post_adjustment(session: Session, *, actor: Actor, tenant_id: int, amount_micros: int,
-                    reason: str, now: datetime) -> LedgerEntry:
-    """Correct a balance by a signed amount with a reason (see the module's rule)."""
+                    reason: str, now: datetime,
+                    idempotency_key: str | None = None) -> LedgerEntry:
+    """Correct a balance by a signed amount with a reason (see the module's rule); once
+    per key when one is given (a form submitted twice)."""
     require_admin(actor)
     amount = _amount(amount_micros, signed=True)
     reason = _text(reason, "reason", MAX_REASON, required=True)
     # The row lock keeps holds from opening between the check and the posting.
     tenant = _open_tenant(session, tenant_id, lock=True)
     posting = ledger.post(session, tenant_id, kind="adjustment", amount=amount,
-                          key=f"adjustment:{uuid.uuid4().hex}", now=now, memo=reason,
+                          key=f"adjustment:{idempotency_key or uuid.uuid4().hex}", now=now,
+                          memo=reason,
                           actor_id=actor.user_id,
                           allow_negative=amount < 0 and tenant.held_micros == 0)
+    if not posting.created:
+        return posting.entry
     session.refresh(tenant)
     if amount > 0:
         arrears.pay(session, tenant, now=now)

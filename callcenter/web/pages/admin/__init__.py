@@ -11,6 +11,7 @@ from callcenter.web.pages.admin import (  # noqa: E402,F401
     calls,
     care,
     compliance,
+    documents,
     messages,
     reports,
     tenants,

@@ -13,6 +13,7 @@ from callcenter.web.pages.portal import (  # noqa: E402,F401
     care,
     compliance,
     dashboard,
+    invoices,
     messages,
     payments,
     statements,
