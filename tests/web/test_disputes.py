@@ -199,6 +199,10 @@ def test_the_pages_open_resolve_with_a_confirmation_and_record_complaints(
     admin_token = bearer(factory.admin_token())
     entry = _entry(client, info.id, admin_token)
     _login(client, info.owner_email)
+    link = f"/portal/disputes?ledger_entry_id={entry['id']}"
+    assert link in client.get("/portal/").get_data(
+        as_text=True).replace("&amp;", "&")
+    assert f'value="{entry["id"]}"' in client.get(link).get_data(as_text=True)
     page = client.post("/portal/disputes", data={"ledger_entry_id": "x", "reason": ""}
                        ).get_data(as_text=True)
     assert 'id="error-' in page  # the error is shown by its field
