@@ -263,3 +263,21 @@ def test_concurrent_resolutions_credit_once(pg_app, clock):
     assert _state(pg_app, info.id) == (25_000_000, 1)
     with pg_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(CreditNote.id))) == 1
+
+
+def test_disputes_and_complaints_are_in_the_tenants_export(client, factory, app):
+    import io
+    import json
+    import zipfile
+
+    tid, admin, owner, entry = _setup(client, factory)
+    assert _open(client, tid, owner, ledger_entry_id=entry["id"]).status_code == 201
+    assert client.post(f"/api/v1/tenants/{tid}/complaints", headers=admin, json={
+        "number": UK, "kind": "other", "note": "Rude"}).status_code == 201
+    resp = client.get(f"/api/v1/tenants/{tid}/export", headers=owner)
+    assert resp.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(resp.data))
+    disputes = json.loads(archive.read("disputes.json"))
+    complaints = json.loads(archive.read("complaints.json"))
+    assert [d["reason"] for d in disputes] == ["Charged twice"]
+    assert [(c["number"], c["note"]) for c in complaints] == [(UK, "Rude")]
