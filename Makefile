@@ -51,6 +51,11 @@ bench-sweep: $(VENV)/.dev
 bench-profile: $(VENV)/.dev
 	$(BIN)/python -m benchmarks --profile $(BENCH_ARGS)
 
+# Minutes of status callbacks at half the measured maximum (SOAK_SECONDS, default 300):
+# zero errors, every worker's memory flat, `ledger verify` clean. Not part of `make test`.
+soak: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
+
 # Statements and latency per webhook in-process (test client, SQLite unless --database-url).
 bench-inprocess: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.inprocess $(BENCH_ARGS)
