@@ -212,3 +212,14 @@ def test_the_admin_rate_page_shows_scheduled_plans_and_errors_by_the_field(
                        ).get_data(as_text=True)
     assert "Scheduled price changes" in page and "2026-04-05 09:00" in page
     assert _versions(app, tid) == [1, 2]
+
+
+def test_a_pending_tenants_seat_price_may_still_be_patched(client, factory, app):
+    info = factory.tenant(seat_price="30.00")  # no payment yet: pending
+    admin = bearer(factory.admin_token())
+    resp = client.patch(f"/api/v1/tenants/{info.id}", headers=admin,
+                        json={"seat_price_monthly": "25.00"})
+    assert resp.status_code == 200 and resp.get_json()["seat_price_monthly"] == "25.00"
+    with app.app_context():
+        assert db.session.scalars(sa.select(RatePlan.seat_price_monthly_micros)
+                                  .where(RatePlan.tenant_id == info.id)).all() == [25_000_000]
