@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from callcenter.domain.errors import Conflict, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
 from callcenter.models import Call, CreditNote, Dispute, LedgerEntry, Tenant
-from callcenter.services import audit, credits
+from callcenter.services import audit, credits, mail, mail_texts
 from callcenter.services.access import Actor, require_admin, require_tenant_role, visible_tenant_id
+from callcenter.services.uow import UnitOfWork
 
 WINDOW_DAYS = 365  # the default of the DISPUTE_WINDOW_DAYS setting
 MAX_REASON = 2000
@@ -159,7 +160,23 @@ def resolve(session: Session, actor: Actor, dispute_id: int, res: Resolution, *,
                  dispute_id=dispute.id, decision=res.decision,
                  amount=format_amount(amount) if amount is not None else None,
                  justification=justification)
+    _tell_owners(session, dispute, now=now)
     return dispute
+
+
+def _tell_owners(session: Session, dispute: Dispute, *, now: datetime) -> None:
+    """Mail the tenant's owners the answer (once per dispute)."""
+    tenant = session.get(Tenant, dispute.tenant_id)
+    to = mail.owner_emails(session, tenant.id)
+    if not to:
+        return
+    subject, body = mail_texts.dispute_resolved(
+        id=dispute.id, name=tenant.name, status=dispute.status, currency=tenant.currency,
+        disputed=format_amount(dispute.disputed_micros), note=dispute.resolution_note or "",
+        credit=format_amount(dispute.credit_micros) if dispute.credit_micros else None)
+    mail.queue(UnitOfWork.of(session), to=to, subject=subject, body=body, topic="dispute",
+               now=now, tenant_id=tenant.id, path="/portal/disputes",
+               dedupe_key=f"dispute:{dispute.id}")
 
 
 def for_tenant(session: Session, actor: Actor, tenant_id: int, *, limit: int = 200,

@@ -96,3 +96,25 @@ def price_change(*, name: str, currency: str, timezone: str, effective: str,
               "effective": effective, "lines": table}
     return (PRICE_CHANGE_SUBJECT.format(**values),
             _signed(PRICE_CHANGE_BODY.format(**values)))
+
+
+DISPUTE_SUBJECT = "Your dispute {id} is {status}: {name}"
+DISPUTE_BODY = """Hello,
+
+Your dispute {id} of a charge of {disputed} {currency} is {status}.
+
+{credit}Our note: {note}
+
+The dispute and its answer are on the Disputes page.
+"""
+DISPUTE_CREDIT = "We credited {amount} {currency} to your balance.\n\n"
+
+
+def dispute_resolved(*, id: int, name: str, status: str, disputed: str, currency: str,
+                     note: str, credit: str | None) -> tuple[str, str]:
+    """Subject and body of a dispute's answer (a credit's amount when there is one)."""
+    values = {"id": id, "name": name, "status": status, "disputed": disputed,
+              "currency": currency, "note": note,
+              "credit": DISPUTE_CREDIT.format(amount=credit, currency=currency)
+              if credit else ""}
+    return DISPUTE_SUBJECT.format(**values), _signed(DISPUTE_BODY.format(**values))

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from callcenter.extensions import db
-from callcenter.models import AuditLog, Complaint, CreditNote, DncEntry, LedgerEntry, Tenant
+from callcenter.models import AuditLog, Complaint, CreditNote, DncEntry, Job, LedgerEntry, Tenant
 from callcenter.services import ledger
 from tests.factories import PASSWORD, bearer
 from tests.telephony import CONFIG, end_call, place_call, seat_with_funds
@@ -76,6 +76,9 @@ def test_a_credited_dispute_changes_the_balance_once(client, factory, app):
     with app.app_context():
         note = db.session.scalars(sa.select(CreditNote)).one()
         assert note.reference == f"dispute:{dispute['id']}"
+        [mail] = [j.payload for j in db.session.scalars(sa.select(Job))
+                  if j.payload.get("topic") == "dispute"]
+        assert "is credited" in mail["subject"] and "We credited 5.00 USD" in mail["body"]
         actions = set(db.session.scalars(sa.select(AuditLog.action)))
         assert {"dispute.open", "dispute.resolve", "credit.grant"} <= actions
     history = client.get(f"/api/v1/tenants/{tid}/disputes", headers=owner).get_json()
