@@ -185,3 +185,45 @@ def test_usage_invoice_once_a_month_for_tenants_that_book_usage(client, app, clo
     assert inv["kind"] == "usage" and inv["period"] == "2026-03"
     assert Decimal(inv["gross"]) * 1_000_000 == rent
     assert Decimal(inv["net"]) + Decimal(inv["tax"]) == Decimal(inv["gross"])
+
+
+def test_export_holds_the_documents_and_erasure_keeps_them(client, factory, app, setup):
+    import io
+    import json
+    import zipfile
+
+    info, admin = setup
+    _topup(client, admin, info.id, "30.00", "B-8")
+    base = f"/api/v1/tenants/{info.id}"
+    assert client.post(f"{base}/credits", headers=admin,
+                       json={"amount": "2.00", "reason": "outage"}).status_code == 201
+    owner = bearer(factory.token(info.owner_email))
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/export", headers=owner).data))
+    assert [i["gross_micros"] for i in json.loads(archive.read("invoices.json"))] == [
+        30_000_000]
+    assert [n["reason"] for n in json.loads(archive.read("credit_notes.json"))] == ["outage"]
+    assert client.post(f"{base}/termination", json={"reason": "tenant_request"},
+                       headers=admin).status_code == 201
+    # A settled account takes no more credits or adjustments.
+    assert client.post(f"{base}/credits", headers=admin,
+                       json={"amount": "2.00", "reason": "late"}).status_code == 409
+    assert client.post(f"{base}/erasure", headers=admin).status_code == 201
+    items = client.get(f"{base}/invoices", headers=admin).get_json()["items"]
+    assert [i["gross"] for i in items] == ["30.00"]
+    assert items[0]["buyer"]["name"] == "上海示例科技有限公司"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(CreditNote.id))) == 1
+
+
+def test_credit_retried_with_its_idempotency_key_is_granted_once(client, app, setup):
+    info, admin = setup
+    url = f"/api/v1/tenants/{info.id}/credits"
+    headers = {**admin, "Idempotency-Key": "outage-42"}
+    first = client.post(url, headers=headers, json={"amount": "3.00", "reason": "outage"})
+    again = client.post(url, headers=headers, json={"amount": "3.00", "reason": "outage"})
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["credit_note"] == again.get_json()["credit_note"]
+    other = client.post(url, headers=headers, json={"amount": "4.00", "reason": "outage"})
+    assert other.status_code == 409
+    with app.app_context():
+        assert db.session.get(Tenant, info.id).balance_micros == 3_000_000
