@@ -17,6 +17,15 @@ from tests.factories import bearer
 from tests.web.test_statements import _pdf_text_map
 
 
+SELLER = {"PLATFORM_LEGAL_NAME": "呼叫平台有限公司", "PLATFORM_TAX_ID": "91110000TAX0001",
+          "PLATFORM_ADDRESS": "北京市朝阳区1号"}
+
+
+@pytest.fixture
+def app_config() -> dict:
+    return dict(SELLER)
+
+
 @pytest.fixture
 def setup(client, factory):
     admin = bearer(factory.admin_token())
@@ -50,6 +59,8 @@ def test_one_invoice_per_payment_with_tax_split_and_snapshot(client, factory, ap
     assert (newest["net"], newest["tax"]) == ("94.34", "5.66")
     assert first["kind"] == "payment" and first["currency"] == "CNY"
     assert first["buyer"]["name"] == "上海示例科技有限公司"  # as issued, not as renamed
+    assert first["seller"] == {"name": "呼叫平台有限公司", "tax_id": "91110000TAX0001",
+                               "address": "北京市朝阳区1号"}
     assert first["number"].endswith("-000001") and newest["number"].endswith("-000002")
     assert "fapiao_number" not in first
     total = sum(Decimal(i["gross"]) for i in items)
