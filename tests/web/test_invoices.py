@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,7 +18,6 @@ from callcenter.services import ledger_audit
 from callcenter.web.common.fonts import cjk_font
 from tests.factories import bearer
 from tests.web.test_statements import _pdf_text_map
-
 
 SELLER = {"PLATFORM_LEGAL_NAME": "呼叫平台有限公司", "PLATFORM_TAX_ID": "91110000TAX0001",
           "PLATFORM_ADDRESS": "北京市朝阳区1号"}
@@ -199,10 +201,6 @@ def test_usage_invoice_once_a_month_for_tenants_that_book_usage(client, app, clo
 
 
 def test_export_holds_the_documents_and_erasure_keeps_them(client, factory, app, setup):
-    import io
-    import json
-    import zipfile
-
     info, admin = setup
     _topup(client, admin, info.id, "30.00", "B-8")
     base = f"/api/v1/tenants/{info.id}"
