@@ -152,6 +152,8 @@ def test_credit_and_adjustment_show_on_the_statement_and_verify(client, app, clo
     with app.app_context():
         assert ledger_audit.verify(db.session) == []
         assert db.session.scalar(sa.select(sa.func.count(CreditNote.id))) == 1
+    result = app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize(("path", "body"), [
