@@ -85,6 +85,11 @@ def grant_credit(session: Session, *, actor: Actor, tenant_id: int, amount_micro
             raise IdempotencyConflict("this idempotency key was already used",
                                       details={"entry_id": posting.entry.id})
         return note
+    # Like money received: the credit pays overdue rent first and re-arms the alert.
+    session.refresh(tenant)
+    arrears.pay(session, tenant, now=now)
+    alerts.rearm_if_recovered(session, tenant, now=now)
+    # The number last: the counter's lock is then held only until the commit.
     split = split_tax(amount, tenant.tax_rate_ppm, tenant.currency)
     note = CreditNote(
         tenant_id=tenant_id, number=documents.next_number(session, "credit_note", now),
@@ -95,10 +100,6 @@ def grant_credit(session: Session, *, actor: Actor, tenant_id: int, amount_micro
         actor_user_id=actor.user_id, issued_at=now)
     session.add(note)
     session.flush()
-    # Like money received: the credit pays overdue rent first and re-arms the alert.
-    session.refresh(tenant)
-    arrears.pay(session, tenant, now=now)
-    alerts.rearm_if_recovered(session, tenant, now=now)
     audit.record(session, actor, "credit.grant", tenant_id=tenant_id, now=now,
                  amount=format_amount(amount), reason=reason, reference=reference,
                  credit_note=note.number, ledger_entry_id=posting.entry.id)

@@ -149,8 +149,3 @@ def record_fapiao(session: Session, actor: Actor, tenant_id: int, number: str,
                  invoice=invoice.number, fapiao_number=fapiao_number, previous=previous)
     return invoice
 
-
-def totals_by_tenant(session: Session, tenant_id: int) -> int:
-    """Sum of the tenant's invoiced gross amounts (for reconciliation and tests)."""
-    return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Invoice.gross_micros), 0))
-                              .where(Invoice.tenant_id == tenant_id)))

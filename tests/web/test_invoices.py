@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,6 +18,14 @@ from callcenter.services import ledger_audit
 from callcenter.web.common.fonts import cjk_font
 from tests.factories import bearer
 from tests.web.test_statements import _pdf_text_map
+
+SELLER = {"PLATFORM_LEGAL_NAME": "呼叫平台有限公司", "PLATFORM_TAX_ID": "91110000TAX0001",
+          "PLATFORM_ADDRESS": "北京市朝阳区1号"}
+
+
+@pytest.fixture
+def app_config() -> dict:
+    return dict(SELLER)
 
 
 @pytest.fixture
@@ -50,6 +61,8 @@ def test_one_invoice_per_payment_with_tax_split_and_snapshot(client, factory, ap
     assert (newest["net"], newest["tax"]) == ("94.34", "5.66")
     assert first["kind"] == "payment" and first["currency"] == "CNY"
     assert first["buyer"]["name"] == "上海示例科技有限公司"  # as issued, not as renamed
+    assert first["seller"] == {"name": "呼叫平台有限公司", "tax_id": "91110000TAX0001",
+                               "address": "北京市朝阳区1号"}
     assert first["number"].endswith("-000001") and newest["number"].endswith("-000002")
     assert "fapiao_number" not in first
     total = sum(Decimal(i["gross"]) for i in items)
@@ -139,6 +152,8 @@ def test_credit_and_adjustment_show_on_the_statement_and_verify(client, app, clo
     with app.app_context():
         assert ledger_audit.verify(db.session) == []
         assert db.session.scalar(sa.select(sa.func.count(CreditNote.id))) == 1
+    result = app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize(("path", "body"), [
@@ -185,3 +200,41 @@ def test_usage_invoice_once_a_month_for_tenants_that_book_usage(client, app, clo
     assert inv["kind"] == "usage" and inv["period"] == "2026-03"
     assert Decimal(inv["gross"]) * 1_000_000 == rent
     assert Decimal(inv["net"]) + Decimal(inv["tax"]) == Decimal(inv["gross"])
+
+
+def test_export_holds_the_documents_and_erasure_keeps_them(client, factory, app, setup):
+    info, admin = setup
+    _topup(client, admin, info.id, "30.00", "B-8")
+    base = f"/api/v1/tenants/{info.id}"
+    assert client.post(f"{base}/credits", headers=admin,
+                       json={"amount": "2.00", "reason": "outage"}).status_code == 201
+    owner = bearer(factory.token(info.owner_email))
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/export", headers=owner).data))
+    assert [i["gross_micros"] for i in json.loads(archive.read("invoices.json"))] == [
+        30_000_000]
+    assert [n["reason"] for n in json.loads(archive.read("credit_notes.json"))] == ["outage"]
+    assert client.post(f"{base}/termination", json={"reason": "tenant_request"},
+                       headers=admin).status_code == 201
+    # A settled account takes no more credits or adjustments.
+    assert client.post(f"{base}/credits", headers=admin,
+                       json={"amount": "2.00", "reason": "late"}).status_code == 409
+    assert client.post(f"{base}/erasure", headers=admin).status_code == 201
+    items = client.get(f"{base}/invoices", headers=admin).get_json()["items"]
+    assert [i["gross"] for i in items] == ["30.00"]
+    assert items[0]["buyer"]["name"] == "上海示例科技有限公司"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(CreditNote.id))) == 1
+
+
+def test_credit_retried_with_its_idempotency_key_is_granted_once(client, app, setup):
+    info, admin = setup
+    url = f"/api/v1/tenants/{info.id}/credits"
+    headers = {**admin, "Idempotency-Key": "outage-42"}
+    first = client.post(url, headers=headers, json={"amount": "3.00", "reason": "outage"})
+    again = client.post(url, headers=headers, json={"amount": "3.00", "reason": "outage"})
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["credit_note"] == again.get_json()["credit_note"]
+    other = client.post(url, headers=headers, json={"amount": "4.00", "reason": "outage"})
+    assert other.status_code == 409
+    with app.app_context():
+        assert db.session.get(Tenant, info.id).balance_micros == 3_000_000

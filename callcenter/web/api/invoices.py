@@ -10,7 +10,7 @@ from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import ADJUSTMENT, CREDIT, FAPIAO
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, now, session
+from callcenter.web.common.context import actor, commit, idempotency_key, now, session
 from callcenter.web.common.documents import credit_note_json, invoice_json, pdf_response
 from callcenter.web.common.inputs import accepts, read
 
@@ -156,10 +156,7 @@ def grant_credit(tenant_id: int):
     who = actor()
     tenant = tenant_for(session(), who, tenant_id, roles=("admin",))  # before the body
     body = read(CREDIT)
-    key = request.headers.get("Idempotency-Key") or None
-    if key is not None and (len(key) > 100 or not key.isprintable()):
-        raise InvalidInput("Idempotency-Key takes up to 100 printable characters",
-                           details={"field": "Idempotency-Key"})
+    key = idempotency_key()
     note = credits.grant_credit(session(), actor=who, tenant_id=tenant_id,
                                 amount_micros=body.amount, reason=body.reason,
                                 reference=body.reference, now=now(),
