@@ -14,7 +14,7 @@ from callcenter.domain.billing_cycle import Period, period_containing, prorated_
 from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
 from callcenter.models import Seat, SeatCharge, Tenant
-from callcenter.services import audit, ledger
+from callcenter.services import audit, ledger, rates
 from callcenter.services.access import Actor, require_admin
 
 MAX_SEATS_PER_REQUEST = 100
@@ -77,7 +77,8 @@ def provision(session: Session, actor: Actor, tenant: Tenant, *, now: datetime,
     _check_open(tenant)
     day = lifecycle.local_date(tenant, now)
     period = current_period(tenant, day)
-    per_seat = prorated_rent(tenant.seat_price_monthly_micros, tenant.billing_period_months,
+    per_seat = prorated_rent(rates.seat_price_at(session, tenant, now),
+                             tenant.billing_period_months,
                              period, day)
     entry_id = None
     if per_seat > 0:

@@ -10,7 +10,7 @@ from callcenter.domain import lifecycle
 from callcenter.domain.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
 from callcenter.models import Tenant
-from callcenter.services import alerts, arrears, audit, auto_topup, events, ledger
+from callcenter.services import alerts, arrears, audit, auto_topup, events, invoices, ledger
 from callcenter.services.access import Actor, require_admin
 from callcenter.services.ledger import Posting
 
@@ -19,7 +19,8 @@ def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, no
                   reference: str | None = None, memo: str | None = None,
                   actor_id: int | None = None) -> Posting:
     """Credit a payment, then, in the same transaction: open a pending account (the
-    agreement: the account opens the day the money arrives) and pay arrears first."""
+    agreement: the account opens the day the money arrives), pay arrears first, and
+    issue the payment's invoice."""
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound("tenant not found")
@@ -41,6 +42,8 @@ def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, no
                      "method": "bank_transfer" if key.startswith("bank:") else "stripe",
                      "reference": reference, "ledger_entry_id": posting.entry.id,
                      "balance": format_amount(tenant.balance_micros)}, now=now)
+        # Last, so the invoice counter's lock is held only until the commit.
+        invoices.for_payment(session, tenant, posting.entry, now=now)
     return posting
 
 

@@ -180,7 +180,7 @@ def test_rates_form_names_the_line_and_keeps_what_was_typed(client, factory):
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert "Line 2 of the prefixes: the per-minute rate must be" in page
-    assert "prefixes[1]" not in page and 'id="e-prefixes"' in page
+    assert "prefixes[1]" not in page and 'id="error-prefixes"' in page
     assert "4420 abc" in page and 'value="0.33"' in page and 'value="30/6"' in page
 
 

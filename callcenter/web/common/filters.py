@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
+from callcenter.domain.invoicing import format_rate
 from callcenter.domain.money import format_amount
 from callcenter.services.mail import delivery
 
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_amount
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["tax_rate"] = format_rate
     app.jinja_env.globals["mail_delivery"] = delivery
     app.jinja_env.globals["platform_bank"] = platform_bank
     app.jinja_env.globals["page_url"] = page_url

@@ -80,7 +80,7 @@ def _tenant_page(t, *, errors: dict | None = None, topup_form=None):
         audit_rows=audit_view.readable(session(), rows[:AUDIT_PAGE], t.currency),
         audit_more=len(rows) > AUDIT_PAGE, page=page_number(),
         alerts=alerts.for_tenant(session(), actor(), t.id, limit=10),
-        plan=tenant_service.current_rate_plan(session(), t.id),
+        plan=tenant_service.rate_plan_at(session(), t.id, now()),
         seats=seat_service.list_seats(session(), t.id),
         billing=billing.summary(session(), t), errors=errors or {},
         topup_form=topup_form or {},

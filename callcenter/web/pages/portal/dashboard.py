@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, url_for
 from flask_login import current_user, login_required
 
-from callcenter.services import alerts, auto_topup, billing, notices
+from callcenter.services import alerts, auto_topup, billing, notices, rates
 from callcenter.services import call_log as call_log_service
 from callcenter.services import dashboard as dash
 from callcenter.services import ledger as ledger_service
@@ -58,7 +58,9 @@ def dashboard():
                                           suspends_on=summary.suspends_on,
                                           terminates_on=summary.terminates_on),
         low_balance=alerts.is_low(tenant),
-        notices=notices.current_for(session(), tenant.id, now=now()))
+        notices=notices.current_for(session(), tenant.id, now=now()),
+        price_changes=rates.scheduled(session(), tenant, now=now()),
+        price_label=rates.label, price_show=rates.show)
 
 
 @bp.get("/ledger")
