@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.integrations import mailer
 from callcenter.models import Job, User
-from callcenter.services import background
+from callcenter.services import background, mail_texts
 from callcenter.services.uow import UnitOfWork
 
 KIND = "mail"
@@ -50,21 +50,33 @@ def dedupe_for(key: str, locale: str | None, first: bool) -> str:
 
 def queue(uow: UnitOfWork, *, to: list[str], subject: str, body: str, topic: str,
           now: datetime, tenant_id: int | None = None, path: str | None = None,
-          dedupe_key: str | None = None) -> Job | None:
+          dedupe_key: str | None = None, transfer_reference: str | None = None,
+          locale: str | None = None) -> Job | None:
     """Write a mail to the outbox in the caller's transaction; None if `dedupe_key` was
     used before. `path` is a page of the app, linked under the body when PUBLIC_BASE_URL
-    is set; `topic` says what the mail is about (low_balance, notice, statement)."""
+    is set; `topic` says what the mail is about (low_balance, notice, statement);
+    with `transfer_reference` (an account code) the platform's bank details
+    (PLATFORM_BANK_*) are added when it is sent, in the mail's `locale`."""
     payload = {"to": list(to), "subject": subject, "body": body, "topic": topic,
                "path": path}
+    if transfer_reference:
+        payload["transfer_reference"] = transfer_reference
+    if locale:
+        payload["locale"] = locale
     return background.enqueue(uow, KIND, payload, now=now, tenant_id=tenant_id,
                               dedupe_key=dedupe_key)
 
 
 def _body(payload: dict[str, Any], config: Any) -> str:
+    body = payload["body"]
+    if payload.get("transfer_reference") and config.get("PLATFORM_BANK_ACCOUNT"):
+        details = mail_texts.bank_transfer(config, payload["transfer_reference"],
+                                           payload.get("locale"))
+        body = f"{body}\n{details}"
     base = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     if base and payload.get("path"):
-        return f"{payload['body']}\n\n{base}{payload['path']}\n"
-    return payload["body"]
+        return f"{body}\n\n{base}{payload['path']}\n"
+    return body
 
 
 @background.handler(KIND)

@@ -54,6 +54,7 @@ Call charges: {call_charges}
 SMS charges: {sms_charges}
 Seat rent: {seat_rent}
 Late fees: {late_fees}
+Service credits: {credits}
 Adjustments: {adjustments}
 Closing balance: {closing_balance}
 
@@ -63,11 +64,36 @@ Sign in to download it as PDF or CSV.
 """)
 
 
+BANK_TRANSFER = N_("""To pay by bank transfer:
+Bank: {name}
+Account holder: {holder}
+Account number: {account}
+{swift}Reference: {reference}
+""")
+
+
+# The price items of a price change mail (services/rates.py names them in English).
+PRICE_ITEMS = (N_("Calls, per minute"), N_("Billing increment"), N_("Connect fee"),
+               N_("SMS, per segment"), N_("Seat, per month"))
+# What a dispute became (models.care.DISPUTE_STATUSES).
+DISPUTE_STATUSES = {"open": N_("open"), "rejected": N_("rejected"), "credited": N_("credited")}
+
+
 def _text(locale: str | None, text: str) -> str:
     return locales.translations(locale).gettext(text)
 
 
-def _signed(locale: str | None, body: str, values: dict[str, str]) -> str:
+def bank_transfer(config, reference: str, locale: str | None = None) -> str:
+    """The platform's bank details (PLATFORM_BANK_*) for a transfer quoting `reference`."""
+    swift = config.get("PLATFORM_BANK_SWIFT")
+    return _text(locale, BANK_TRANSFER).format(
+        name=config.get("PLATFORM_BANK_NAME") or "",
+        holder=config.get("PLATFORM_BANK_HOLDER") or "",
+        account=config["PLATFORM_BANK_ACCOUNT"],
+        swift=f"SWIFT / BIC: {swift}\n" if swift else "", reference=reference)
+
+
+def _signed(locale: str | None, body: str, values: dict) -> str:
     return f"{_text(locale, body).format(**values)}\n{SIGNATURE}\n"
 
 
@@ -93,3 +119,57 @@ def statement(*, locale: str | None, **values: str) -> tuple[str, str]:
     """Subject and body of the monthly statement (figures as decimal strings)."""
     return (_text(locale, STATEMENT_SUBJECT).format(**values),
             _signed(locale, STATEMENT_BODY, values))
+
+
+PRICE_CHANGE_SUBJECT = N_("Your prices change on {effective}: {name}")
+PRICE_CHANGE_BODY = N_("""Hello,
+
+The prices of {name} change on {effective} ({timezone}). Amounts in {currency}.
+
+{lines}
+
+Calls and messages authorized before then keep the old prices.
+""")
+
+
+def _item(locale: str | None, item: str) -> str:
+    base, sep, prefix = item.partition(": +")
+    return _text(locale, base) + sep + prefix
+
+
+def price_change(*, locale: str | None = None, name: str, currency: str, timezone: str,
+                 effective: str, lines: list[tuple[str, str, str]]) -> tuple[str, str]:
+    """Subject and body of a price change: (item, old, new) lines side by side."""
+    lines = [(_item(locale, item), old, new) for item, old, new in lines]
+    width = max(len(item) for item, _, _ in lines)
+    table = "\n".join(f"{item.ljust(width)}  {old} -> {new}" for item, old, new in lines)
+    values = {"name": name, "currency": currency, "timezone": timezone,
+              "effective": effective, "lines": table}
+    return (_text(locale, PRICE_CHANGE_SUBJECT).format(**values),
+            _signed(locale, PRICE_CHANGE_BODY, values))
+
+
+DISPUTE_SUBJECT = N_("Your dispute {id} is {status}: {name}")
+DISPUTE_BODY = N_("""Hello,
+
+Your dispute {id} of a charge of {disputed} {currency} is {status}.
+
+{credit}Our note: {note}
+
+The dispute and its answer are on the Disputes page.
+""")
+DISPUTE_CREDIT = N_("We credited {amount} {currency} to your balance.\n\n")
+
+
+def dispute_resolved(*, locale: str | None = None, id: int, name: str, status: str,
+                     disputed: str, currency: str, note: str,
+                     credit: str | None) -> tuple[str, str]:
+    """Subject and body of a dispute's answer (a credit's amount when there is one)."""
+    values = {"id": id, "name": name, "disputed": disputed, "currency": currency,
+              "note": note,
+              "status": _text(locale, DISPUTE_STATUSES[status])
+              if status in DISPUTE_STATUSES else status,
+              "credit": _text(locale, DISPUTE_CREDIT).format(amount=credit, currency=currency)
+              if credit else ""}
+    return (_text(locale, DISPUTE_SUBJECT).format(**values),
+            _signed(locale, DISPUTE_BODY, values))

@@ -4,21 +4,15 @@ A screenshot of the Chinese dashboard is kept as a test artifact."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import sqlalchemy as sa
 
 from callcenter.extensions import db
 from callcenter.models import User
 from tests.factories import PASSWORD, Factory
 
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS",
-                                Path(__file__).resolve().parents[2] / "test-artifacts"))
-
 
 def test_owner_switches_to_chinese_and_sees_the_dashboard_in_chinese(browser, live_url,
-                                                                      e2e_app, clock):
+                                                                      e2e_app, clock, shots):
     tenant = Factory(e2e_app, clock).tenant(balance="12345.60", name="华东外呼中心")
     context = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 800})
     page = context.new_page()
@@ -34,8 +28,7 @@ def test_owner_switches_to_chinese_and_sees_the_dashboard_in_chinese(browser, li
     assert "余额" in stats and "可用余额" in stats and "12,345.60 USD" in stats
     assert "华东外呼中心" in page.text_content("h1")
     assert page.text_content("nav").split()[:3] == ["概览", "坐席", "通话"]
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard-zh_CN.png"), full_page=True)
+    shots(page, "dashboard-zh_CN")
 
     page.click("nav >> text=对账单")
     assert page.text_content("h1") == "对账单"

@@ -20,8 +20,8 @@ from callcenter.web.common.labels import label
 SUMMARY = (("opening", _l("Opening balance")), ("topups", _l("Top-ups")),
            ("refunds", _l("Refunds")), ("call_charges", _l("Call charges")),
            ("sms_charges", _l("SMS charges")), ("seat_rent", _l("Seat rent")),
-           ("late_fees", _l("Late fees")), ("adjustments", _l("Adjustments")),
-           ("closing", _l("Closing balance")))
+           ("late_fees", _l("Late fees")), ("credits", _l("Service credits")),
+           ("adjustments", _l("Adjustments")), ("closing", _l("Closing balance")))
 HEADING = FontFace(emphasis="BOLD", fill_color=(235, 238, 242))
 
 
