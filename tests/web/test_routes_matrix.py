@@ -158,6 +158,16 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "POST /api/v1/tenants/<int:tenant_id>/termination/lines/<int:line_id>/retry": (
         ON_T, {"tenant_id": "t"}),
     "POST /api/v1/tenants/<int:tenant_id>/topups": API_ADMIN_ON_A,
+    "GET /api/v1/tenants/<int:tenant_id>/invoices": API_TENANT_STAFF,
+    "GET /api/v1/tenants/<int:tenant_id>/invoices/<number>": (
+        API_TENANT_STAFF, {"number": "invoice"}),
+    "PATCH /api/v1/tenants/<int:tenant_id>/invoices/<number>": (
+        API_ADMIN_ON_A, {"number": "invoice"}),
+    "GET /api/v1/tenants/<int:tenant_id>/credit-notes": API_TENANT_STAFF,
+    "GET /api/v1/tenants/<int:tenant_id>/credit-notes/<number>": (
+        API_TENANT_STAFF, {"number": "credit_note"}),
+    "POST /api/v1/tenants/<int:tenant_id>/credits": API_ADMIN_ON_A,
+    "POST /api/v1/tenants/<int:tenant_id>/adjustments": API_ADMIN_ON_A,
     "GET /api/v1/tenants/<int:tenant_id>/webhook-endpoints": API_OWNER_ONLY,
     "POST /api/v1/tenants/<int:tenant_id>/webhook-endpoints": API_OWNER_ONLY,
     "DELETE /api/v1/tenants/<int:tenant_id>/webhook-endpoints/<int:endpoint_id>": (
@@ -204,6 +214,14 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "POST /admin/tenants/<int:tenant_id>/termination/lines/<int:line_id>/retry": (
         ADMIN_PAGE, {"tenant_id": "t"}),
     "POST /admin/tenants/<int:tenant_id>/topups": ADMIN_PAGE,
+    "GET /admin/tenants/<int:tenant_id>/invoices": ADMIN_PAGE,
+    "GET /admin/tenants/<int:tenant_id>/invoices/<number>": (ADMIN_PAGE, {"number": "invoice"}),
+    "POST /admin/tenants/<int:tenant_id>/invoices/<number>/fapiao": (
+        ADMIN_PAGE, {"number": "invoice"}),
+    "GET /admin/tenants/<int:tenant_id>/credit-notes/<number>": (
+        ADMIN_PAGE, {"number": "credit_note"}),
+    "POST /admin/tenants/<int:tenant_id>/credits": ADMIN_PAGE,
+    "POST /admin/tenants/<int:tenant_id>/adjustments": ADMIN_PAGE,
     "GET /admin/terminations": ADMIN_PAGE,
     "GET /admin/terminations/go": ADMIN_PAGE,
     # tenant pages: always the signed-in user's own tenant
@@ -234,6 +252,9 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "GET /portal/settlement": "login 404 404 404 404",  # only once terminated (none here)
     "GET /portal/settlement.pdf": "login 404 404 404 404",
     "GET /portal/statements": PORTAL_OWNER,
+    "GET /portal/invoices": PORTAL_OWNER,
+    "GET /portal/invoices/<number>": (PORTAL_OWNER_OBJECT, {"number": "invoice"}),
+    "GET /portal/credit-notes/<number>": (PORTAL_OWNER_OBJECT, {"number": "credit_note"}),
     "GET /portal/statements/<period>": PORTAL_OWNER,
     "POST /portal/termination-request": PORTAL_OWNER,
     "GET /portal/webhooks": PORTAL_OWNER,
@@ -292,6 +313,9 @@ def world(app, factory) -> World:
     settled = ok(setup.post(f"/api/v1/tenants/{t.id}/termination",
                             json={"reason": "tenant_request"}, headers=admin))
     [line] = [x for x in settled["lines"] if x["kind"] == "bank_refund"]
+    [invoice] = ok(setup.get(f"/api/v1/tenants/{a.id}/invoices", headers=admin))["items"]
+    note = ok(setup.post(f"/api/v1/tenants/{a.id}/credits", headers=admin,
+                         json={"amount": "1.00", "reason": "outage"}))["credit_note"]
     spare_token = factory.token(a.owner_email)  # the one DELETE /auth/tokens revokes
     with app.app_context():
         batch = SmsBatch(tenant_id=a.id, kind="transactional", body="Hello", texts={},
@@ -307,7 +331,8 @@ def world(app, factory) -> World:
                "call_id": call["call_id"], "batch_id": batch.id, "job_id": job.id,
                "endpoint_id": endpoints[0], "endpoint_api_delete": endpoints[1],
                "endpoint_page_delete": endpoints[2], "token_id": spare_id, "number": UK,
-               "number_dnc_api": UK2,
+               "number_dnc_api": UK2, "invoice": invoice["number"],
+               "credit_note": note["number"],
                "period": "2026-02", "filename": "app.css", "line_id": line["id"],
                "t": t.id, "b": b.id}
     assert spare_token
