@@ -49,6 +49,14 @@ class Config:
     # Card top-up limits, decimal strings in the tenant's currency.
     TOPUP_MIN = os.environ.get("TOPUP_MIN", "10.00")
     TOPUP_MAX = os.environ.get("TOPUP_MAX", "10000.00")
+    # Manual credits (bank transfers an admin records) above this are refused: a typo's
+    # extra zeros never reach a balance. Decimal string in the tenant's currency.
+    MAX_MANUAL_TOPUP = os.environ.get("MAX_MANUAL_TOPUP", "100000.00")
+    # The platform's bank account, shown wherever a tenant is told to pay by transfer.
+    PLATFORM_BANK_NAME = os.environ.get("PLATFORM_BANK_NAME")
+    PLATFORM_BANK_ACCOUNT = os.environ.get("PLATFORM_BANK_ACCOUNT")
+    PLATFORM_BANK_HOLDER = os.environ.get("PLATFORM_BANK_HOLDER")
+    PLATFORM_BANK_SWIFT = os.environ.get("PLATFORM_BANK_SWIFT")
     # Days a terminated tenant's data is kept (for export) before `billing run` erases it.
     ERASURE_RETENTION_DAYS = _env_int("ERASURE_RETENTION_DAYS", 30)
     CDR_WEBHOOK_SECRET = os.environ.get("CDR_WEBHOOK_SECRET")

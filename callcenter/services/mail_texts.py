@@ -51,6 +51,24 @@ Sign in to download it as PDF or CSV.
 """
 
 
+BANK_TRANSFER = """To pay by bank transfer:
+Bank: {name}
+Account holder: {holder}
+Account number: {account}
+{swift}Reference: {reference}
+"""
+
+
+def bank_transfer(config, reference: str) -> str:
+    """The platform's bank details (PLATFORM_BANK_*) for a transfer quoting `reference`."""
+    swift = config.get("PLATFORM_BANK_SWIFT")
+    return BANK_TRANSFER.format(name=config.get("PLATFORM_BANK_NAME") or "",
+                                holder=config.get("PLATFORM_BANK_HOLDER") or "",
+                                account=config["PLATFORM_BANK_ACCOUNT"],
+                                swift=f"SWIFT / BIC: {swift}\n" if swift else "",
+                                reference=reference)
+
+
 def _signed(body: str) -> str:
     return f"{body}\n{SIGNATURE}\n"
 

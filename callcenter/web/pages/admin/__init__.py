@@ -13,6 +13,7 @@ from callcenter.web.pages.admin import (  # noqa: E402,F401
     documents,
     messages,
     reports,
+    tenant_forms,
     tenants,
     termination,
 )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import flash, redirect, render_template, request, url_for
 
-from callcenter.domain.errors import InvalidInput
+from callcenter.domain.errors import DomainError, InvalidInput
 from callcenter.domain.untrusted import ascii_digits
 from callcenter.integrations.call_reports import MAX_PLAUSIBLE_SECONDS
 from callcenter.services import inbox, rates, reconcile
@@ -13,10 +15,13 @@ from callcenter.web.common.context import (
     acting_tenant,
     actor,
     admin_required,
+    commit,
     form_action,
     now,
+    rollback,
     session,
 )
+from callcenter.web.common.i18n import _
 from callcenter.web.common.kinds import RATE_PLAN
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import call_log_page
@@ -68,6 +73,7 @@ def _prefix_line(cells: list[str]) -> dict:
 def edit_rates(tenant_id: int):
     """Edit the rate plan: one prefix per line, "4420 0.012" (calls) or "86 - 0.05" (SMS)."""
     tenant = acting_tenant(tenant_id)
+    errors: dict[str, str] = {}
     if request.method == "POST":
         lines = [ln.split() for ln in request.form.get("prefixes", "").splitlines() if ln.strip()]
         data = {"default_per_minute": request.form.get("default_per_minute", ""),
@@ -75,11 +81,45 @@ def edit_rates(tenant_id: int):
                 "connect_fee": request.form.get("connect_fee", "") or "0",
                 "sms_per_segment": request.form.get("sms_per_segment", "").strip() or None,
                 "prefixes": [_prefix_line(cells) for cells in lines]}
-        ok, plan = form_action(lambda: rates.set_rates(session(), actor(), tenant,
-                                                        RATE_PLAN.parse(data), now=now()))
-        if ok:
+        try:
+            plan = rates.set_rates(session(), actor(), tenant, RATE_PLAN.parse(data), now=now())
+            commit()
+        except InvalidInput as exc:
+            rollback()
+            errors.update([rate_error(exc)])
+        except DomainError as exc:
+            rollback()
+            errors["_form"] = exc.message
+        else:
             flash(f"Rate plan version {plan.version} is in force for new calls and messages.",
                   "success")
             return redirect(url_for("admin.edit_rates", tenant_id=tenant_id))
-    return render_template("admin/rates.html", tenant=tenant,
-                           plan=current_rate_plan(session(), tenant.id))
+    return render_template("admin/rates.html", tenant=tenant, errors=errors,
+                           form=request.form if errors else None,
+                           plan=current_rate_plan(session(), tenant.id)), 400 if errors else 200
+
+
+_RATE_FIELDS = {"default_per_minute": "Default per minute", "billing_increment":
+                "Billing increment", "connect_fee": "Connect fee",
+                "sms_per_segment": "SMS per segment", "per_minute": "the per-minute rate",
+                "prefix": "the prefix", "prefixes": "The prefix list"}
+_LINE = re.compile(r"^prefixes\[(\d+)\]\.?(\w*)")
+
+
+def rate_error(exc: InvalidInput) -> tuple[str, str]:
+    """(form field, message in people's words) of a refused rate plan: a prefix line's
+    error names the line ("Line 3 of the prefixes: the per-minute rate must be ...")."""
+    field = str((exc.details or {}).get("field") or "")
+    message = exc.message
+    line = _LINE.match(field)
+    if line:
+        label = _RATE_FIELDS.get(line.group(2) or "prefix", line.group(2))
+        if message.startswith(field):
+            message = label + message[len(field):]
+        return "prefixes", _("Line %(n)s of the prefixes: %(message)s",
+                             n=int(line.group(1)) + 1, message=message)
+    if field == "per_minute" or field.startswith("prefixes"):
+        return "prefixes", message[:1].upper() + message[1:]
+    if field in _RATE_FIELDS and message.startswith(field):
+        message = _RATE_FIELDS[field] + message[len(field):]
+    return (field if field in _RATE_FIELDS else "_form"), message
