@@ -158,6 +158,15 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "POST /api/v1/tenants/<int:tenant_id>/termination/lines/<int:line_id>/retry": (
         ON_T, {"tenant_id": "t"}),
     "POST /api/v1/tenants/<int:tenant_id>/topups": API_ADMIN_ON_A,
+    "GET /api/v1/tenants/<int:tenant_id>/webhook-endpoints": API_OWNER_ONLY,
+    "POST /api/v1/tenants/<int:tenant_id>/webhook-endpoints": API_OWNER_ONLY,
+    "DELETE /api/v1/tenants/<int:tenant_id>/webhook-endpoints/<int:endpoint_id>": (
+        API_OWNER_ONLY, {"endpoint_id": "endpoint_api_delete"}),
+    "GET /api/v1/tenants/<int:tenant_id>/webhook-endpoints/<int:endpoint_id>/deliveries":
+        API_OWNER_ONLY,
+    "POST /api/v1/tenants/<int:tenant_id>/webhook-endpoints/<int:endpoint_id>/test":
+        API_OWNER_ONLY,
+    # API: invoices, credit notes, credits, adjustments (branch docs)
     "GET /api/v1/tenants/<int:tenant_id>/invoices": API_TENANT_STAFF,
     "GET /api/v1/tenants/<int:tenant_id>/invoices/<number>": (
         API_TENANT_STAFF, {"number": "invoice"}),
@@ -168,18 +177,6 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
         API_TENANT_STAFF, {"number": "credit_note"}),
     "POST /api/v1/tenants/<int:tenant_id>/credits": API_ADMIN_ON_A,
     "POST /api/v1/tenants/<int:tenant_id>/adjustments": API_ADMIN_ON_A,
-    "GET /api/v1/tenants/<int:tenant_id>/webhook-endpoints": API_OWNER_ONLY,
-    "POST /api/v1/tenants/<int:tenant_id>/webhook-endpoints": API_OWNER_ONLY,
-    "DELETE /api/v1/tenants/<int:tenant_id>/webhook-endpoints/<int:endpoint_id>": (
-        API_OWNER_ONLY, {"endpoint_id": "endpoint_api_delete"}),
-    "GET /api/v1/tenants/<int:tenant_id>/webhook-endpoints/<int:endpoint_id>/deliveries":
-        API_OWNER_ONLY,
-    "POST /api/v1/tenants/<int:tenant_id>/webhook-endpoints/<int:endpoint_id>/test":
-        API_OWNER_ONLY,
-    # API: invoices, credit notes, credits, adjustments (branch docs)
-        API_TENANT_STAFF, {"number": "invoice"}),
-        API_ADMIN_ON_A, {"number": "invoice"}),
-        API_TENANT_STAFF, {"number": "credit_note"}),
     # API: disputes and complaints
     "POST /api/v1/tenants/<int:tenant_id>/disputes": API_OWNER_ONLY,
     "GET /api/v1/tenants/<int:tenant_id>/disputes": API_TENANT_STAFF,
@@ -244,8 +241,6 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "POST /admin/tenants/<int:tenant_id>/termination/lines/<int:line_id>/retry": (
         ADMIN_PAGE, {"tenant_id": "t"}),
     "POST /admin/tenants/<int:tenant_id>/topups": ADMIN_PAGE,
-        ADMIN_PAGE, {"number": "invoice"}),
-        ADMIN_PAGE, {"number": "credit_note"}),
     "GET /admin/terminations": ADMIN_PAGE,
     "GET /admin/terminations/go": ADMIN_PAGE,
     # tenant pages: always the signed-in user's own tenant
