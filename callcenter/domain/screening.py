@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import accumulate
@@ -62,7 +62,7 @@ class Term:
 
     text: str
     category: str
-    described: tuple[str, ...] = ()
+    described: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
