@@ -202,8 +202,8 @@ def normalize(text: str) -> tuple[str, list[int]]:
 
     NFKC (full-width to half-width), casefold, look-alike Cyrillic/Greek letters to Latin,
     traditional to simplified Chinese, symbols and digits inside Latin words to letters,
-    listed high-risk pinyin words ("jimi wenjian") to their Chinese word, then whitespace, punctuation, symbols other than currency signs and zero-width/format
-    characters removed.
+    listed high-risk pinyin words ("jimi wenjian") to their Chinese word, then whitespace,
+    punctuation, symbols other than currency signs and zero-width/format characters removed.
     """
     chars = set(text)
     for char in chars.difference(_pieces):
