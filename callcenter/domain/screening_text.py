@@ -169,32 +169,35 @@ def _unleet(text: str, parts: list[str]) -> None:
                 parts[i] = _LEET.get(parts[i], parts[i])
 
 
-def _pinyin(text: str, parts: list[str]) -> None:
+def _pinyin(text: str, parts: list[str], normalized: str, index: list[int]) -> bool:
     """Write listed pinyin words ("jimi wenjian", "bing du") as their Chinese word: the
     first character on the first letter, the last on the last letter, so a hit highlights
     the pinyin as written. The word must stand alone (no Latin letter glued on either side)
-    and may be broken only between syllables, or letter by letter ("d u p i n")."""
-    latin = "".join(p if len(p) == 1 and "a" <= p <= "z" else "\x00" if p else "" for p in parts)
-    if len(latin) < 4:
-        return
-    where = [i for i, p in enumerate(parts) if p]
-    for last, key in _PINYIN_AUTOMATON.iter(latin):
+    and may be broken only between syllables, or letter by letter ("d u p i n").
+    Returns whether anything changed."""
+    changed, done = False, -1
+    for last, key in _PINYIN_AUTOMATON.iter(normalized):
         lo = last + 1 - len(key)
-        start, end = where[lo], where[last] + 1
-        if latin_before(text, start) or latin_run_after(text, end):
+        start, end = index[lo], index[last] + 1
+        if start <= done or latin_before(text, start) or latin_run_after(text, end):
+            continue
+        where = index[lo : last + 1]
+        if any(len(parts[i]) != 1 for i in where):  # an expanded character ("ﬁ")
             continue
         hanzi, cuts = _PINYIN_WORDS[key]
-        breaks = {k for k in range(1, len(key)) if where[lo + k] != where[lo + k - 1] + 1}
+        breaks = {k for k in range(1, len(key)) if where[k] != where[k - 1] + 1}
         if not (breaks <= cuts or len(breaks) == len(key) - 1):
             continue
         starts = [0, *sorted(cuts)]
         if len(starts) != len(hanzi):
             starts = list(range(len(hanzi)))
-        positions = [where[lo + k] for k in starts[:-1]] + [where[last]]
-        for i in range(start, end):
+        positions = [where[k] for k in starts[:-1]] + [where[-1]]
+        for i in where:
             parts[i] = ""
         for char, pos in zip(hanzi, positions, strict=True):
             parts[pos] = char
+        changed, done = True, end - 1
+    return changed
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
@@ -211,9 +214,15 @@ def normalize(text: str) -> tuple[str, list[int]]:
     parts = list(map(_pieces.__getitem__, text))
     if _LEET_RE.search(text):
         _unleet(text, parts)
-    _pinyin(text, parts)
+    normalized, index = _joined(parts)
+    if _pinyin(text, parts, normalized, index):
+        normalized, index = _joined(parts)
+    return normalized, index
+
+
+def _joined(parts: list[str]) -> tuple[str, list[int]]:
     normalized = "".join(parts)
-    index = list(compress(range(len(text)), parts))
+    index = list(compress(range(len(parts)), parts))
     if len(index) != len(normalized):  # a character expanded, e.g. the "fi" ligature
         index = [i for i, part in enumerate(parts) for _ in part]
     return normalized, index
