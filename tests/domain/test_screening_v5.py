@@ -126,6 +126,28 @@ def test_described_concepts_must_exist():
 # A second pass over the same families in fresh wording (written while tuning, kept here
 # rather than in the corpus so the classifier's training data stays as curated).
 SECOND_PASS = [
+    # traditional characters, spaced pinyin, street slang
+    "大家帶上傢伙衝進市政府，把這幫貪官推翻。",
+    "您的貸款已審核通過，請先繳納三千元解凍費。",
+    "恭喜 zhong jiang 了，领奖前先交 shou xu fei 五百元。",
+    "有 bing du 出，同城配送，匿名包装。",
+    "请把钱转到 an quan zhang hu，我们是 gong an。",
+    ("Sir, you're the sole beneficiary of an unclaimed fund held at our bank in London; a "
+     "small transfer charge of 600 pounds applies before we can release it."),
+    ("I'm calling from the U.S. Marshals. There's a bench warrant for you; you can settle the "
+     "bail with Target gift cards today."),
+    "Selling clean pistols, numbers ground off, no checks, no records.",
+    "Percs and xans, no doctor needed, shipped in discreet packaging, bitcoin only.",
+    ("The Lord's final judgment arrives next month; give your house and savings to the church "
+     "and cut off your unbelieving family."),
+    "We must overthrow this regime by force. Bring guns to the statehouse Friday.",
+    "王总就是个骗子加流氓，大家别信他。",
+    "Your CEO is a corrupt thief and a liar.",
+    "那个姓刘的医生是个庸医，治死过人。",
+    "他们公司老板包二奶还偷税漏税。",
+    "你这个废物，脑子进水了吧。",
+    "We will pay 10,000 dollars for a copy of the army's deployment plans.",
+    "有没有在军工厂上班的朋友，帮忙拍几张内部图纸，一张两千。",
     "恭喜您成为我们年终回馈活动的幸运客户，获得现金奖励五万元，领取前需缴纳百分之二十的个人所得税，请转账到工作人员账户。",
     "您好，您的手机号被抽为本期幸运号码，可以免费领一台iPhone，只需要承担八十八元的运费和保价费。",
     "我是上海市公安局的王警官，您的身份证被人用来开户洗钱，为了配合调查，请把资金转移到我们的清查账户。",
