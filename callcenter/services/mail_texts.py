@@ -49,6 +49,18 @@ Calls placed: {placed}, answered: {answered}, billed minutes: {minutes}.
 Sign in to download it as PDF or CSV.
 """
 
+PASSWORD_RESET_SUBJECT = "Reset your callcenter password"  # noqa: S105 - a subject
+PASSWORD_RESET_BODY = """Hello,
+
+Someone (we hope you) asked to reset the password of {email}.
+Open this link within {minutes} minutes to choose a new one:
+
+{link}
+
+The link works once. If you did not ask, ignore this message: your
+password stays as it is.
+"""  # noqa: S105 - a mail text, not a password
+
 
 def _signed(body: str) -> str:
     return f"{body}\n{SIGNATURE}\n"
@@ -73,3 +85,9 @@ def notice(*, starts: str, ends: str, timezone: str, services: list[str],
 def statement(**values: str) -> tuple[str, str]:
     """Subject and body of the monthly statement (figures as decimal strings)."""
     return STATEMENT_SUBJECT.format(**values), _signed(STATEMENT_BODY.format(**values))
+
+
+def password_reset(*, email: str, link: str, minutes: int) -> tuple[str, str]:
+    """Subject and body of the password-reset mail (the link carries a one-time token)."""
+    values = {"email": email, "link": link, "minutes": str(minutes)}
+    return PASSWORD_RESET_SUBJECT, _signed(PASSWORD_RESET_BODY.format(**values))

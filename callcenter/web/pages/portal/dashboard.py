@@ -1,4 +1,4 @@
-"""The tenant's dashboard and seats pages."""
+"""The tenant's dashboard."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 
 from callcenter.services import alerts, auto_topup, billing, notices
 from callcenter.services import ledger as ledger_service
-from callcenter.services import seats as seat_service
 from callcenter.web.common.context import actor, now, own_tenant, session
 from callcenter.web.pages.portal import bp
 
@@ -27,12 +26,3 @@ def dashboard():
                            low_balance=alerts.is_low(tenant),
                            notices=notices.current_for(session(), tenant.id, now=now()))
 
-
-@bp.get("/seats")
-@login_required
-def seats():
-    """The tenant's seats, next renewal and any arrears with their consequences."""
-    tenant = own_tenant()
-    return render_template("portal/seats.html", tenant=tenant,
-                           seats=seat_service.list_seats(session(), tenant.id),
-                           billing=billing.summary(session(), tenant))
