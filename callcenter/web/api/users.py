@@ -99,7 +99,7 @@ def change_password():
         page session of the user ends, API tokens stay
       responses:
         204: {description: changed}
-        400: {description: the current password is wrong, or the new one breaks the rules}
+        400: {description: "the current password is wrong, or the new one breaks the rules"}
     """
     who = actor()
     change = read(PASSWORD_CHANGE)
