@@ -1,0 +1,45 @@
+"""In the browser: an owner adds seats and sees the rent before paying it."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from callcenter.extensions import db
+from callcenter.models import Seat, Tenant
+from tests.factories import PASSWORD, Factory
+
+# Screenshots of browser tests, kept as test artifacts (CI uploads the directory).
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR",
+                                Path(__file__).resolve().parents[2] / "test-artifacts"))
+
+
+def test_owner_provisions_seats_after_seeing_the_amount(browser, live_url, e2e_app, clock):
+    clock.now = datetime(2026, 3, 1, 15, tzinfo=UTC)
+    tenant = Factory(e2e_app, clock).tenant(balance="100.00", timezone="UTC",
+                                            seat_price="31.00", name="Harbor Calls")
+    page = browser.new_context().new_page()
+    page.goto(f"{live_url}/login")
+    page.fill("input[name=email]", tenant.owner_email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.click("nav >> text=Seats")
+    page.fill("input[name=count]", "2")
+    page.click("text=See the price")
+    assert page.text_content("#seat-total").strip() == "62.00 USD"
+    assert "Seat 1, Seat 2" in page.text_content("#seat-quote")
+    with e2e_app.app_context():  # shown, not charged
+        assert db.session.get(Tenant, tenant.id).balance_micros == 100_000_000
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-seat-confirmation.png"), full_page=True)
+    page.click("text=Pay 62.00 USD and add the seats")
+    page.wait_for_selector(".flash-success")
+    assert "2 seat(s) provisioned." in page.text_content(".flash-success")
+    page.screenshot(path=str(ARTIFACTS / "portal-seats-provisioned.png"), full_page=True)
+    with e2e_app.app_context():
+        assert db.session.get(Tenant, tenant.id).balance_micros == 38_000_000
+        assert db.session.scalar(sa.select(sa.func.count(Seat.id)).where(
+            Seat.tenant_id == tenant.id)) == 2
