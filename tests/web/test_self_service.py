@@ -228,3 +228,13 @@ def test_another_tenants_owner_cannot_manage_agents_or_seats(client, factory, cl
         assert db.session.scalar(sa.select(sa.func.count(User.id)).where(
             User.email == "x@agents.test")) == 0
     _login(app, "a1@agents.test", "agent-secret-1")  # its password is unchanged
+
+
+def test_a_pending_account_cannot_add_seats_from_the_page(factory, app):
+    t = factory.tenant()  # no payment yet: pending
+    owner = _login(app, t.owner_email)
+    assert "while the account is active" in owner.get("/portal/seats").get_data(as_text=True)
+    resp = owner.post("/portal/seats/quote", data={"mode": "count", "count": "1"})
+    assert resp.status_code == 400
+    assert "first payment" in resp.get_data(as_text=True)
+    assert _money(app, t.id) == (0, [], 0)

@@ -38,8 +38,12 @@ def _page(tenant, *, errors: dict | None = None, status: int = 200):
                            billing=billing.summary(session(), tenant)), status
 
 
-def _field_error(exc: DomainError, default: str = "count") -> dict:
-    field = (exc.details or {}).get("field") or default
+def _field_error(exc: DomainError) -> dict:
+    """The error next to its field; one about no field (the account's state) is flashed."""
+    field = (exc.details or {}).get("field")
+    if field is None:
+        flash(exc.message, "error")
+        return {}
     if field == "label" and request.form.get("mode") != "label":
         field = "count"
     return {field: exc.message}
