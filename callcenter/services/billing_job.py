@@ -16,7 +16,15 @@ from datetime import datetime, timedelta
 from callcenter.domain.errors import DomainError, InvalidInput
 from callcenter.domain.money import format_amount
 from callcenter.integrations.stripe_gateway import PaymentGateway
-from callcenter.services import auth, billing, erasure, ledger_audit, statements, termination
+from callcenter.services import (
+    auth,
+    billing,
+    erasure,
+    ledger_audit,
+    password_reset,
+    statements,
+    termination,
+)
 from callcenter.services.access import SYSTEM, Actor, require_admin
 from callcenter.services.uow import UnitOfWork
 
@@ -63,6 +71,7 @@ def run(uow: UnitOfWork, actor: Actor, *, as_of: datetime, now: datetime, retent
         sent += len(termination.send_refunds(uow, gateway, tenant_id, now=now))
     issued = statements.issue_due(uow, now=now)
     auth.prune_login_attempts(uow.session, before=now - timedelta(days=1))
+    password_reset.prune(uow.session, before=now - timedelta(days=1))
     uow.commit()
     # Last, on the books as the run left them: any mismatch alerts the admins.
     mismatches = ledger_audit.audit_and_alert(uow.session, now=now)

@@ -111,3 +111,9 @@ def complete(session: Session, token: str, password: object, *, now: datetime) -
     audit.record(session, Actor(user.id, user.role, user.tenant_id), "users.reset_password",
                  tenant_id=user.tenant_id, now=now, user_id=user.id, via="mail")
     return user
+
+
+def prune(session: Session, *, before: datetime) -> int:
+    """Forget links that expired before `before` (used or not); how many."""
+    return session.execute(sa.delete(PasswordReset).where(PasswordReset.expires_at < before)
+                           ).rowcount or 0
