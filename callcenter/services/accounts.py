@@ -13,7 +13,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from callcenter.domain.errors import InvalidInput, NotFound
+from callcenter.domain import lifecycle
+from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
 from callcenter.models import Seat, Tenant, User
 from callcenter.services import audit, auth
 from callcenter.services.access import Actor, require_tenant_role
@@ -42,6 +43,8 @@ def create_agent(session: Session, actor: Actor, tenant: Tenant, *, email: str,
                  password: str, now: datetime) -> User:
     """A new agent user of the tenant with an initial password (the owner's)."""
     require_tenant_role(actor, tenant.id, OWNER)
+    if tenant.status in lifecycle.CLOSED:
+        raise InvalidState(f"a {tenant.status} account gets no new users")
     user = auth.create_user(session, email=email, password=password, role="agent",
                             tenant_id=tenant.id, now=now)
     audit.record(session, actor, "users.create_agent", tenant_id=tenant.id, now=now,
@@ -63,6 +66,8 @@ def set_agent_active(session: Session, actor: Actor, tenant: Tenant, user_id: in
     user = agent(session, actor, tenant, user_id)
     if user.active == active:
         return user
+    if active and tenant.status in lifecycle.CLOSED:
+        raise InvalidState(f"a {tenant.status} account gets no users back")
     user.active = active
     if not active:
         session.execute(sa.update(Seat).where(Seat.agent_user_id == user.id)

@@ -60,6 +60,8 @@ def test_owner_erases_at_once_after_downloading_the_export(client, factory, app)
     other = factory.tenant()
     _settle(client, factory, t.id)
     url = f"/api/v1/tenants/{t.id}/erasure"
+    assert client.post(f"/api/v1/tenants/{t.id}/users", headers=owner, json={
+        "email": "late@agents.test", "password": "agent-secret-1"}).status_code == 409
     assert client.post(url, headers=owner).status_code == 400  # not confirmed
     resp = client.post(url, json=YES, headers=owner)
     assert resp.status_code == 409 and "export" in resp.get_json()["error"]["message"]
