@@ -43,3 +43,36 @@ def test_owner_provisions_seats_after_seeing_the_amount(browser, live_url, e2e_a
         assert db.session.get(Tenant, tenant.id).balance_micros == 38_000_000
         assert db.session.scalar(sa.select(sa.func.count(Seat.id)).where(
             Seat.tenant_id == tenant.id)) == 2
+
+
+def test_owner_creates_an_agent_and_gives_it_a_seat(browser, live_url, e2e_app, clock):
+    clock.now = datetime(2026, 3, 1, 15, tzinfo=UTC)
+    factory = Factory(e2e_app, clock)
+    tenant = factory.tenant(balance="100.00", timezone="UTC", seat_price="0")
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"{live_url}/login")
+    page.fill("input[name=email]", tenant.owner_email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_url}/portal/seats")
+    page.click("text=See the price")
+    page.click("text=Pay 0.00 USD and add the seats")
+    taken = factory.user(tenant.id)
+    page.goto(f"{live_url}/portal/agents")
+    page.fill("input[name=email]", taken)
+    page.fill("input[name=password]", "ann-secret-123")
+    page.click("text=Create agent")
+    assert "already exists" in page.text_content("#email-error")  # next to the field
+    page.fill("input[name=email]", "ann@agents.test")
+    page.fill("input[name=password]", "ann-secret-123")
+    page.click("text=Create agent")
+    assert "ann@agents.test" in page.text_content("table")
+    page.goto(f"{live_url}/portal/seats")
+    page.select_option("select[name=agent_user_id]", label="ann@agents.test")
+    page.click("text=Assign")
+    assert "assigned" in page.text_content(".flash-success")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-seats-assigned-390px.png"), full_page=True)
+    with e2e_app.app_context():
+        seat = db.session.scalars(sa.select(Seat).where(Seat.tenant_id == tenant.id)).one()
+        assert seat.agent_user_id is not None

@@ -96,6 +96,9 @@ def test_portal_shows_the_rent_before_charging_it(factory, clock, app):
     assert again.status_code == 302
     balance, entries, seats = _money(app, t.id)
     assert (balance, seats, entries[-1]) == (38_000_000, 2, -62_000_000)
+    named = owner.post("/portal/seats/quote", data={"count": "1", "label": "Night shift"})
+    assert named.status_code == 200 and "Night shift" in named.get_data(as_text=True)
+    assert 'name="label" value="Night shift"' in named.get_data(as_text=True)
     # Not affordable: the confirmation says so next to the amount and offers no button.
     quote = owner.post("/portal/seats/quote", data={"mode": "count", "count": "2"})
     page = quote.get_data(as_text=True)

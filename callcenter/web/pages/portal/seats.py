@@ -17,10 +17,17 @@ from callcenter.web.common.i18n import _
 from callcenter.web.pages.portal import bp
 
 
+def _mode() -> str:
+    """One named seat when a name is given, else a number of seats."""
+    mode = request.form.get("mode")
+    if mode in ("count", "label"):
+        return mode
+    return "label" if request.form.get("label", "").strip() else "count"
+
+
 def _wanted() -> dict:
     """The form's count or label, as the seat service takes them."""
-    mode = request.form.get("mode", "count")
-    if mode == "label":
+    if _mode() == "label":
         return {"label": request.form.get("label", "")}
     raw = request.form.get("count", "").strip()
     if not ascii_digits(raw) or int(raw) > MAX_ID:
@@ -44,7 +51,7 @@ def _field_error(exc: DomainError) -> dict:
     if field is None:
         flash(exc.message, "error")
         return {}
-    if field == "label" and request.form.get("mode") != "label":
+    if field == "label" and _mode() != "label":
         field = "count"
     return {field: exc.message}
 
@@ -96,7 +103,7 @@ def provision_seats():
         commit()
     except InsufficientFunds:
         rollback()
-        field = "label" if request.form.get("mode") == "label" else "count"
+        field = _mode()
         return _page(tenant, status=402, errors={field: _(
             "Your available balance does not cover the rent of these seats. Top up "
             "first.")})
