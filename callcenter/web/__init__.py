@@ -10,8 +10,17 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the shared helpers, then each audience's blueprints."""
     from callcenter.web import api, ops, pages, webhooks
-    from callcenter.web.common import errors, filters, i18n, providers, security, untrusted
+    from callcenter.web.common import (
+        errors,
+        filters,
+        i18n,
+        providers,
+        request_log,
+        security,
+        untrusted,
+    )
 
+    request_log.init_app(app)  # first: every later hook's log lines carry the request id
     security.trust_proxies(app)
     ops.init_app(app)
     i18n.init_app(app)
