@@ -29,7 +29,7 @@ JOB = "password_reset"
 LIFETIME = timedelta(hours=1)
 CLIENT_LIMIT, CLIENT_WINDOW = 5, 900
 ACCOUNT_LIMIT = 3
-PATH = "/password/reset/"
+PATH = "/password/reset/"  # + the token: the page moves it into the session cookie
 INVALID = "This link is invalid, used or expired. Ask for a new one."
 
 

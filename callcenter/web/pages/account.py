@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import current_user, login_required, login_user
 
 from callcenter.domain.errors import DomainError, RateLimited
@@ -78,10 +79,20 @@ def forgot_password():
     return render_template("auth/forgot.html", errors=errors), 400 if errors else 200
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
+@bp.get("/password/reset/<token>")
+def open_reset_link(token: str):
+    """The mailed link: keep its token in the signed session cookie and move on to a URL
+    without it, so it never leaks through the Referer header or the browser history."""
+    if not password_reset.is_valid(session(), token, now=now()):
+        return render_template("auth/reset.html", valid=False, errors={}), 404
+    cookie["reset_token"] = token
+    return redirect(url_for("account.reset_password"))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_password():
     """Choose a new password through a mailed link; every session of the account ends."""
-    headers = {"Referrer-Policy": "no-referrer"}  # the token must not leak to other sites
+    token = cookie.get("reset_token") or ""
     errors: dict = {}
     if request.method == "POST":
         new = request.form.get("password", "")
@@ -95,9 +106,9 @@ def reset_password(token: str):
                 rollback()
                 errors = _field_errors(exc, "password")
             else:
+                cookie.pop("reset_token", None)
                 flash(_("Your password was changed. Sign in with it."), "success")
                 return redirect(url_for("auth.login"))
     valid = password_reset.is_valid(session(), token, now=now())
     status = 400 if errors else 200 if valid else 404
-    return render_template("auth/reset.html", token=token, valid=valid,
-                           errors=errors), status, headers
+    return render_template("auth/reset.html", valid=valid, errors=errors), status

@@ -60,6 +60,9 @@ def create_agent():
 def set_agent_active(user_id: int):
     """Disable an agent (signed out everywhere, seats unassigned) or enable it again."""
     tenant = _owner_tenant()
+    if request.form.get("active") not in ("0", "1"):
+        flash(_("Choose whether to enable or disable the agent."), "error")
+        return redirect(url_for("portal.agents"))
     active = request.form.get("active") == "1"
     try:
         user = accounts.set_agent_active(session(), actor(), tenant, user_id, active,
