@@ -27,7 +27,7 @@ from callcenter.domain.rating import (
 from callcenter.models import TERMINAL_STATUSES, Call, Seat, Tenant
 from callcenter.services import compliance, events, ledger
 from callcenter.services.access import Actor
-from callcenter.services.tenants import current_rate_plan
+from callcenter.services.tenants import rate_plan_at
 
 # How long after its limit an authorized call may stay unreported before reconcile looks.
 RECONCILE_MARGIN = timedelta(minutes=10)
@@ -115,7 +115,7 @@ def authorize(session: Session, *, seat_identity: str, to: str, now: datetime, p
     try:
         with session.begin_nested():
             if not reasons:
-                plan = current_rate_plan(session, tenant.id)
+                plan = rate_plan_at(session, tenant.id, now)
                 prefix, rate = rate_for(callee.lstrip("+"), plan.prefixes or {},
                                         plan.default_per_minute_micros)
                 inc = Increment(plan.initial_increment, plan.subsequent_increment)

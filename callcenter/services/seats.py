@@ -20,7 +20,7 @@ from callcenter.domain.billing_cycle import Period, period_containing, prorated_
 from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
 from callcenter.models import Seat, SeatCharge, Tenant, User
-from callcenter.services import audit, ledger
+from callcenter.services import audit, ledger, rates
 from callcenter.services.access import Actor, require_tenant_role
 
 MAX_SEATS_PER_REQUEST = 100
@@ -51,6 +51,13 @@ def _labels(session: Session, tenant: Tenant, count: int | None, label: str | No
     return [f"Seat {existing + i + 1}" for i in range(count)]
 
 
+def _check_open(tenant: Tenant) -> None:
+    if tenant.status != lifecycle.ACTIVE:
+        if tenant.status == lifecycle.PENDING:
+            raise InvalidState("the account opens when its first payment arrives")
+        raise InvalidState(f"a {tenant.status.replace('_', ' ')} tenant cannot get new seats")
+
+
 @dataclass(frozen=True)
 class Quote:
     """What provisioning these seats costs now: the prorated rent for the rest of the period."""
@@ -67,13 +74,11 @@ def quote(session: Session, tenant: Tenant, *, now: datetime, count: int | None 
     """The seats' labels and the rent `provision` would charge at `now`, or the reason it
     cannot (bad input, the tenant's state)."""
     labels = _labels(session, tenant, count, label)
-    if tenant.status != lifecycle.ACTIVE:
-        if tenant.status == lifecycle.PENDING:
-            raise InvalidState("the account opens when its first payment arrives")
-        raise InvalidState(f"a {tenant.status.replace('_', ' ')} tenant cannot get new seats")
+    _check_open(tenant)
     day = lifecycle.local_date(tenant, now)
     period = current_period(tenant, day)
-    per_seat = prorated_rent(tenant.seat_price_monthly_micros, tenant.billing_period_months,
+    per_seat = prorated_rent(rates.seat_price_at(session, tenant, now),
+                             tenant.billing_period_months,
                              period, day)
     return Quote(labels, per_seat, per_seat * len(labels), day, period)
 

@@ -1,7 +1,7 @@
 """self service: password-reset links; erasure on request (export downloaded or declined)
 
 Revision ID: 0020_self_service
-Revises: 0016_sms
+Revises: 0019_disputes
 Create Date: 2026-11-24 19:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020_self_service'
-down_revision = '0016_sms'
+down_revision = '0019_disputes'
 branch_labels = None
 depends_on = None
 

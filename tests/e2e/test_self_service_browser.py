@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -12,12 +10,9 @@ from callcenter.extensions import db
 from callcenter.models import Seat, Tenant
 from tests.factories import PASSWORD, Factory
 
-# Screenshots of browser tests, kept as test artifacts (CI uploads the directory).
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR",
-                                Path(__file__).resolve().parents[2] / "test-artifacts"))
 
-
-def test_owner_provisions_seats_after_seeing_the_amount(browser, live_url, e2e_app, clock):
+def test_owner_provisions_seats_after_seeing_the_amount(browser, live_url, e2e_app, clock,
+                                                         shots):
     clock.now = datetime(2026, 3, 1, 15, tzinfo=UTC)
     tenant = Factory(e2e_app, clock).tenant(balance="100.00", timezone="UTC",
                                             seat_price="31.00", name="Harbor Calls")
@@ -33,19 +28,19 @@ def test_owner_provisions_seats_after_seeing_the_amount(browser, live_url, e2e_a
     assert "Seat 1, Seat 2" in page.text_content("#seat-quote")
     with e2e_app.app_context():  # shown, not charged
         assert db.session.get(Tenant, tenant.id).balance_micros == 100_000_000
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "portal-seat-confirmation.png"), full_page=True)
+    shots(page, "seat-confirmation")
     page.click("text=Pay 62.00 USD and add the seats")
     page.wait_for_selector(".flash-success")
     assert "2 seat(s) provisioned." in page.text_content(".flash-success")
-    page.screenshot(path=str(ARTIFACTS / "portal-seats-provisioned.png"), full_page=True)
+    shots(page, "seats-provisioned")
     with e2e_app.app_context():
         assert db.session.get(Tenant, tenant.id).balance_micros == 38_000_000
         assert db.session.scalar(sa.select(sa.func.count(Seat.id)).where(
             Seat.tenant_id == tenant.id)) == 2
 
 
-def test_owner_creates_an_agent_and_gives_it_a_seat(browser, live_url, e2e_app, clock):
+def test_owner_creates_an_agent_and_gives_it_a_seat(browser, live_url, e2e_app, clock,
+                                                     shots):
     clock.now = datetime(2026, 3, 1, 15, tzinfo=UTC)
     factory = Factory(e2e_app, clock)
     tenant = factory.tenant(balance="100.00", timezone="UTC", seat_price="0")
@@ -71,8 +66,7 @@ def test_owner_creates_an_agent_and_gives_it_a_seat(browser, live_url, e2e_app, 
     page.select_option("select[name=agent_user_id]", label="ann@agents.test")
     page.click("text=Assign")
     assert "assigned" in page.text_content(".flash-success")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "portal-seats-assigned-390px.png"), full_page=True)
+    shots(page, "seats-assigned-390px")
     with e2e_app.app_context():
         seat = db.session.scalars(sa.select(Seat).where(Seat.tenant_id == tenant.id)).one()
         assert seat.agent_user_id is not None
