@@ -84,3 +84,23 @@ def test_owner_sees_own_invoices_and_not_anothers(client, factory, app):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert client.get("/portal/invoices/INV-2026-000002").status_code == 404  # B's
     assert client.get(f"/admin/tenants/{other.id}/invoices").status_code == 404
+
+
+def test_admin_settings_form_sets_the_invoicing_details(client, factory, app):
+    info = factory.tenant()
+    factory.admin("root@platform.test")
+    _login(client, "root@platform.test")
+    url = f"/admin/tenants/{info.id}/settings"
+    form = client.get(url).get_data(as_text=True)
+    for name in ("tax_rate", "legal_name", "tax_id", "address", "invoice_usage_monthly"):
+        assert f'name="{name}"' in form
+    bad = client.post(url, data={"tax_rate": "1.5"})
+    assert bad.status_code == 400 and 'id="e-tax_rate"' in bad.get_data(as_text=True)
+    resp = client.post(url, data={"tax_rate": "0.13", "legal_name": "北京示例有限公司",
+                                  "tax_id": "9111", "address": "北京市"})
+    assert resp.status_code == 302
+    with app.app_context():
+        t = db.session.get(Tenant, info.id)
+        assert (t.tax_rate_ppm, t.legal_name, t.tax_id, t.address) == (
+            130_000, "北京示例有限公司", "9111", "北京市")
+        assert not t.invoice_usage_monthly  # not this page's form: the checkbox unchanged

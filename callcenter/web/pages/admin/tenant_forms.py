@@ -12,6 +12,7 @@ import json
 from flask import flash, redirect, render_template, request, url_for
 
 from callcenter.domain.errors import DomainError, InvalidInput
+from callcenter.domain.invoicing import format_rate
 from callcenter.domain.money import format_amount
 from callcenter.services import tenants as tenant_service
 from callcenter.web.api.inputs import NEW_TENANT, TENANT_SETTINGS
@@ -47,11 +48,15 @@ LABELS = {
     "sms_sender": lazy_gettext("SMS sender"), "sms_signature": lazy_gettext("SMS signature"),
     "sms_opt_out_text": lazy_gettext("SMS opt-out text"),
     "sms_opt_out_text_cn": lazy_gettext("SMS opt-out text (China)"),
+    "tax_rate": lazy_gettext("Tax rate"), "legal_name": lazy_gettext("Legal name"),
+    "tax_id": lazy_gettext("Tax ID"), "address": lazy_gettext("Address"),
+    "invoice_usage_monthly": lazy_gettext("Invoice each month's usage (not each payment)"),
 }
-CHECKBOXES = ("consent_required", "script_required", "no_calls_on_holidays")
+CHECKBOXES = ("consent_required", "script_required", "no_calls_on_holidays",
+              "invoice_usage_monthly")
 INTEGERS = ("billing_period_months", "grace_days", "auto_terminate_after_days")
 NULLABLE = ("calling_window", "auto_terminate_after_days", "sms_sender", "sms_signature",
-            "sms_opt_out_text", "sms_opt_out_text_cn")
+            "sms_opt_out_text", "sms_opt_out_text_cn", "legal_name", "tax_id", "address")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -156,6 +161,9 @@ def _current(tenant) -> dict:
         "sms_sender": tenant.sms_sender or "", "sms_signature": tenant.sms_signature or "",
         "sms_opt_out_text": tenant.sms_opt_out_text or "",
         "sms_opt_out_text_cn": tenant.sms_opt_out_text_cn or "",
+        "tax_rate": format_rate(tenant.tax_rate_ppm), "legal_name": tenant.legal_name or "",
+        "tax_id": tenant.tax_id or "", "address": tenant.address or "",
+        "invoice_usage_monthly": tenant.invoice_usage_monthly,
     }
 
 
