@@ -63,6 +63,18 @@ Calls placed: {placed}, answered: {answered}, billed minutes: {minutes}.
 Sign in to download it as PDF or CSV.
 """)
 
+PASSWORD_RESET_SUBJECT = N_("Reset your callcenter password")  # noqa: S105 - a subject
+PASSWORD_RESET_BODY = N_("""Hello,
+
+Someone (we hope you) asked to reset the password of {email}.
+Open this link within {minutes} minutes to choose a new one:
+
+{link}
+
+The link works once. If you did not ask, ignore this message: your
+password stays as it is.
+""")  # noqa: S105 - a mail text, not a password
+
 
 BANK_TRANSFER = N_("""To pay by bank transfer:
 Bank: {name}
@@ -173,3 +185,11 @@ def dispute_resolved(*, locale: str | None = None, id: int, name: str, status: s
               if credit else ""}
     return (_text(locale, DISPUTE_SUBJECT).format(**values),
             _signed(locale, DISPUTE_BODY, values))
+
+
+def password_reset(*, locale: str | None = None, email: str, link: str,
+                   minutes: int) -> tuple[str, str]:
+    """Subject and body of the password-reset mail (the link carries a one-time token)."""
+    values = {"email": email, "link": link, "minutes": str(minutes)}
+    return (_text(locale, PASSWORD_RESET_SUBJECT),
+            _signed(locale, PASSWORD_RESET_BODY, values))

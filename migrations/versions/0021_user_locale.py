@@ -1,7 +1,7 @@
 """users.locale: the language of a user's pages and mail
 
 Revision ID: 0021_user_locale
-Revises: 0019_disputes
+Revises: 0020_self_service
 Create Date: 2026-11-24 20:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021_user_locale'
-down_revision = '0019_disputes'
+down_revision = '0020_self_service'
 branch_labels = None
 depends_on = None
 
