@@ -28,7 +28,7 @@ translations: $(VENV)/.runtime
 # both catalogs (translate the new entries; tests/test_i18n.py fails until they are).
 extract: $(VENV)/.runtime
 	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --no-wrap \
-		--project callcenter -k lazy_gettext -k _l -o translations/messages.pot .
+		--project callcenter -k lazy_gettext -k _l -k N_ -o translations/messages.pot .
 	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --no-wrap \
 		-i translations/messages.pot -d translations
 

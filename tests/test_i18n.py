@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 # The options of `make extract`: keep them the same.
 EXTRACT = ["-F", "babel.cfg", "--no-location", "--sort-output", "--no-wrap",
-           "--project", "callcenter", "-k", "lazy_gettext", "-k", "_l"]
+           "--project", "callcenter", "-k", "lazy_gettext", "-k", "_l", "-k", "N_"]
 PERCENT = re.compile(r"%\((\w+)\)[sd]")
 BRACES = re.compile(r"\{(\w+)\}")
 TAGS = re.compile(r"</?[a-z]+\b")

@@ -1,6 +1,19 @@
-"""Domain errors. The web layer maps each `code` to an HTTP status in one place."""
+"""Domain errors. The web layer maps each `code` to an HTTP status in one place.
+
+`message` is English (the API's JSON says it). An error built with `Error.of(N_("... %(x)s"),
+x=...)` also keeps its `template` and `params`, so the pages can show it in the reader's
+language (`web/common/i18n.error_text`): `N_` only marks the template for `make extract`,
+it translates nothing (no Flask, no locale, below `web/`).
+"""
 
 from __future__ import annotations
+
+from typing import Any, Self
+
+
+def N_(template: str) -> str:  # noqa: N802 - the gettext convention for a no-op marker
+    """Mark a message template for extraction; the web layer translates it."""
+    return template
 
 
 class DomainError(Exception):
@@ -8,10 +21,19 @@ class DomainError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, *, details: dict | None = None) -> None:
+    def __init__(self, message: str, *, details: dict | None = None,
+                 template: str | None = None, params: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        self.template = template
+        self.params = dict(params or {})
+
+    @classmethod
+    def of(cls, template: str, /, *, details: dict | None = None, **params: Any) -> Self:
+        """The error whose English message is `template % params`, translatable on pages."""
+        message = template % params if params else template
+        return cls(message, details=details, template=template, params=params)
 
 
 class InvalidInput(DomainError):

@@ -23,6 +23,7 @@ from callcenter.services.access import Actor, tenant_for
 from callcenter.services.auth import ThrottlePolicy
 from callcenter.services.compliance import CompliancePolicy, policy_from_config
 from callcenter.services.uow import UnitOfWork
+from callcenter.web.common.i18n import error_text
 
 T = TypeVar("T")
 
@@ -107,7 +108,7 @@ def form_action(action: Callable[[], T]) -> tuple[bool, T | None]:
         commit()
     except DomainError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return False, None
     return True, result
 

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from callcenter.domain.errors import DomainError
 from callcenter.web.common.context import rollback
-from callcenter.web.common.i18n import _, lazy_gettext
+from callcenter.web.common.i18n import _, error_text, lazy_gettext
 
 STATUS = {
     "invalid_input": 400,
@@ -78,7 +78,7 @@ def init_app(app: Flask) -> None:
         if wants_json():
             body, _status = error_response(exc.code, exc.message, status, exc.details)
             return body, status, headers
-        return render_template("error.html", status=status, message=exc.message), status, \
+        return render_template("error.html", status=status, message=error_text(exc)), status, \
             headers
 
     @app.errorhandler(HTTPException)

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from callcenter.domain.errors import DomainError
 from callcenter.web.common.context import commit, rollback
+from callcenter.web.common.i18n import error_text
 
 T = TypeVar("T")
 FORM = "_form"  # an error that concerns no one field
@@ -21,5 +22,5 @@ def run_form(action: Callable[[], T]) -> tuple[T | None, dict[str, str]]:
     except DomainError as exc:
         rollback()
         field = str(exc.details.get("field") or FORM)
-        return None, {field.split("[")[0].split(".")[0]: exc.message}
+        return None, {field.split("[")[0].split(".")[0]: error_text(exc)}
     return result, {}

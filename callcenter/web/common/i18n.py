@@ -22,8 +22,8 @@ from callcenter.services.locales import DEFAULT as DEFAULT_LOCALE
 from callcenter.services.locales import LOCALES
 
 _ = gettext
-__all__ = ["LOCALES", "_", "gettext", "lazy_gettext", "ngettext", "locale_code",
-           "select_locale", "init_app"]
+__all__ = ["LOCALES", "_", "error_text", "gettext", "lazy_gettext", "ngettext",
+           "locale_code", "select_locale", "init_app"]
 COOKIE = "lang"
 
 
@@ -51,6 +51,23 @@ def locale_code() -> str:
     if not has_request_context():
         return DEFAULT_LOCALE
     return locales.normalize(str(get_locale())) or DEFAULT_LOCALE
+
+
+def error_text(exc: Exception) -> str:
+    """A domain error's message for a page, in the reader's language.
+
+    Errors built with `DomainError.of(N_(template), **params)` are translated (the params
+    go in as they are); the others keep their English `message`. The API says `message`.
+    """
+    template = getattr(exc, "template", None)
+    message = getattr(exc, "message", None) or str(exc)
+    if not template:
+        return message
+    params = getattr(exc, "params", None) or {}
+    try:
+        return gettext(template, **params) if params else gettext(template)
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+        return message
 
 
 def _user_setting() -> str | None:

@@ -18,14 +18,14 @@ from callcenter.web.common.context import (
     session,
     uow,
 )
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.common.security import SessionUser
 
 bp = Blueprint("account", __name__)
 
 
 def _field_errors(exc: DomainError, default: str) -> dict:
-    return {(exc.details or {}).get("field") or default: exc.message}
+    return {(exc.details or {}).get("field") or default: error_text(exc)}
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from callcenter.services import ledger as ledger_service
 from callcenter.services import number_lists as lists
 from callcenter.services import seats as seat_service
 from callcenter.web.common.context import actor, now, session
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.common.params import date_range, page_number
 from callcenter.web.common.responses import csv_response
 from callcenter.web.common.statements import file_response, load
@@ -27,7 +27,7 @@ def call_log_page(tenant: Tenant, template: str, **extra):
     try:
         filters = call_log.parse_filter(request.args, tenant.timezone)
     except InvalidInput as exc:
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         filters = call_log.CallFilter(zone=tenant.timezone)
     if request.args.get("format") == "csv":
         rows = call_log.iter_all(session(), who, tenant.id, filters)
@@ -88,7 +88,7 @@ def ledger_page(tenant: Tenant, *, back: str):
     try:
         first, last, since, until = date_range(tenant.timezone)
     except InvalidInput as exc:
-        error, first, last, since, until = exc.message, None, None, None, None
+        error, first, last, since, until = error_text(exc), None, None, None, None
     page = page_number()
     rows = ledger_service.entries_between(session(), tenant.id, since=since, until=until,
                                           offset=(page - 1) * LEDGER_PAGE,

@@ -24,7 +24,7 @@ from callcenter.web.common.context import (
     session,
 )
 from callcenter.web.common.filters import local_time
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.common.kinds import RATE_PLAN
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import call_log_page
@@ -112,7 +112,7 @@ def edit_rates(tenant_id: int):
         except DomainError as exc:
             rollback()
             field = str((exc.details or {}).get("field") or "_form")
-            errors[field.split("[")[0].split(".")[0]] = exc.message
+            errors[field.split("[")[0].split(".")[0]] = error_text(exc)
         else:
             flash(_("Rate plan version %(version)s is published, in force from %(at)s.",
                     version=plan.version,
@@ -139,7 +139,7 @@ def rate_error(exc: InvalidInput) -> tuple[str, str]:
     """(form field, message in people's words) of a refused rate plan: a prefix line's
     error names the line ("Line 3 of the prefixes: the per-minute rate must be ...")."""
     field = str((exc.details or {}).get("field") or "")
-    message = exc.message
+    message = error_text(exc)
     line = _LINE.match(field)
     if line:
         label = _RATE_FIELDS.get(line.group(2) or "prefix", line.group(2))

@@ -13,7 +13,7 @@ from callcenter.services import disputes as dispute_service
 from callcenter.web.api.inputs import COMPLAINT, DISPUTE_RESOLUTION
 from callcenter.web.common.context import acting_tenant, actor, admin_required, now, session
 from callcenter.web.common.forms import run_form
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.pages.admin import bp
 
 
@@ -55,7 +55,7 @@ def dispute(dispute_id: int):
                 dispute_service.check_resolution(found, res)
                 confirm = res
             except DomainError as exc:
-                errors = {str(exc.details.get("field") or "_form"): exc.message}
+                errors = {str(exc.details.get("field") or "_form"): error_text(exc)}
         else:
             done, errors = run_form(lambda: dispute_service.resolve(
                 session(), actor(), found.id, DISPUTE_RESOLUTION.parse(data), now=now()))

@@ -19,7 +19,7 @@ from callcenter.web.common.context import (
     session,
 )
 from callcenter.web.common.documents import pdf_response
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.pages.admin import bp
 
 
@@ -82,7 +82,7 @@ def _review(t, kind: str):
         if not reason:
             raise InvalidInput("reason is required", details={"field": "reason"})
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("admin.tenant", tenant_id=t.id))
     return render_template("admin/credit_confirm.html", tenant=t, kind=kind, amount=amount,
                            amount_text=format_amount(amount), reason=reason,

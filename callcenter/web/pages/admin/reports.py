@@ -21,7 +21,7 @@ from callcenter.web.common.context import (
     session,
     uow,
 )
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import statement_list_page, statement_page
 
@@ -83,7 +83,7 @@ def schedule_notice():
         commit()
     except DomainError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return _notices_page(request.form, 409 if exc.code == "short_notice" else 400)
     flash(_("Notice published. The affected owners are being mailed."), "success")
     return redirect(url_for("admin.notices_page"))

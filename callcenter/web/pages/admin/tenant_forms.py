@@ -25,7 +25,7 @@ from callcenter.web.common.context import (
     rollback,
     session,
 )
-from callcenter.web.common.i18n import _, lazy_gettext
+from callcenter.web.common.i18n import _, error_text, lazy_gettext
 from callcenter.web.pages.admin import bp
 
 LABELS = {
@@ -63,7 +63,7 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def friendly(exc: InvalidInput) -> tuple[str, str]:
     """(field, message) of a refused value, the JSON name replaced by the field's label."""
     field = str((exc.details or {}).get("field") or "")
-    message = exc.message
+    message = error_text(exc)
     if field and message.startswith(field):
         message = f"{LABELS.get(field, field)}{message[len(field):]}"
     return field, message[:1].upper() + message[1:]
@@ -134,7 +134,7 @@ def new_tenant():
             errors[field or "_form"] = message
         except DomainError as exc:
             rollback()
-            errors["owner_email" if exc.code == "conflict" else "_form"] = exc.message
+            errors["owner_email" if exc.code == "conflict" else "_form"] = error_text(exc)
         else:
             flash(_("Tenant %(name)s created: it opens when its first payment arrives.",
                     name=tenant.name), "success")
@@ -200,7 +200,7 @@ def tenant_settings(tenant_id: int):
         except DomainError as exc:
             rollback()
             field = {"conflict": "sms_sender", "invalid_state": "billing_period_months"}
-            errors[field.get(exc.code, "_form")] = exc.message
+            errors[field.get(exc.code, "_form")] = error_text(exc)
         else:
             flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("admin.tenant", tenant_id=tenant.id))

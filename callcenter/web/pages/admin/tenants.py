@@ -35,7 +35,7 @@ from callcenter.web.common.context import (
     session,
 )
 from callcenter.web.common.filters import money_text
-from callcenter.web.common.i18n import _, ngettext
+from callcenter.web.common.i18n import _, error_text, ngettext
 from callcenter.web.common.labels import label
 from callcenter.web.common.params import page_number
 from callcenter.web.pages.admin import bp
@@ -54,7 +54,7 @@ def tenants():
     try:
         query = tenant_list.parse_query(request.args)
     except InvalidInput as exc:
-        error, query = exc.message, tenant_list.Query()
+        error, query = error_text(exc), tenant_list.Query()
     page = page_number()
     rows, more = tenant_list.page(session(), actor(), query, now=now(),
                                   offset=(page - 1) * TENANT_PAGE, limit=TENANT_PAGE)
@@ -115,7 +115,7 @@ def topup(tenant_id: int):
             raise InvalidInput(_("Enter the bank's reference of the transfer."),
                                details={"field": "reference"})
     except InvalidInput as exc:
-        return _tenant_page(t, errors={"topup": exc.message}, topup_form=form), 400
+        return _tenant_page(t, errors={"topup": error_text(exc)}, topup_form=form), 400
     if form.get("confirmed") != "1":
         return render_template(
             "admin/confirm.html", tenant=t, heading=_("Confirm the bank transfer"),
@@ -151,7 +151,7 @@ def change_status(tenant_id: int):
         commit()
     except DomainError as exc:
         rollback()
-        return _tenant_page(t, errors={"status": exc.message}), 400
+        return _tenant_page(t, errors={"status": error_text(exc)}), 400
     flash(_("The tenant is now %(status)s.", status=label(t.status)), "success")
     return _back(tenant_id)
 
@@ -173,7 +173,7 @@ def provision_seats(tenant_id: int):
         q = seat_service.quote(session(), t, now=now(), count=number, label=label or None)
         seats, per_seat, period = len(q.labels), q.per_seat_micros, q.period
     except DomainError as exc:
-        return _tenant_page(t, errors={"seats": exc.message}), 400
+        return _tenant_page(t, errors={"seats": error_text(exc)}), 400
     if form.get("confirmed") != "1":
         return render_template(
             "admin/confirm.html", tenant=t, heading=_("Confirm the seats"),

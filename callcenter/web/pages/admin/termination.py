@@ -21,7 +21,7 @@ from callcenter.web.common.context import (
     session,
     uow,
 )
-from callcenter.web.common.i18n import _, ngettext
+from callcenter.web.common.i18n import _, error_text, ngettext
 from callcenter.web.common.labels import label
 from callcenter.web.common.pdf import pdf_response
 from callcenter.web.common.providers import gateway, require_gateway, twilio_lookup
@@ -64,7 +64,7 @@ def termination(tenant_id: int):
         try:
             plan = settlement.plan(session(), t, reason, now=now())
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
     return render_template(
         "admin/termination.html", tenant=t, termination=term, plan=plan, reason=reason,
         reasons=TERMINATION_REASONS, erasure=erasure.record_for(session(), t.id),
@@ -89,7 +89,7 @@ def confirm_termination(tenant_id: int):
             lookup=twilio_lookup(), force=request.form.get("force") == "1")
     except DomainError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return _back(tenant_id)
     if outcome.blocked_by:
         flash(ngettext("New calls are stopped. %(num)d open hold must be settled before the "

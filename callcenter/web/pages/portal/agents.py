@@ -9,7 +9,7 @@ from callcenter.domain.errors import DomainError
 from callcenter.services import accounts
 from callcenter.services import seats as seat_service
 from callcenter.web.common.context import actor, commit, now, own_tenant, rollback, session
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.pages.portal import bp
 
 
@@ -26,7 +26,7 @@ def _page(tenant, *, errors: dict | None = None, status: int = 200, form=None):
 
 
 def _errors(exc: DomainError, default: str, prefix: str = "") -> dict:
-    return {prefix + ((exc.details or {}).get("field") or default): exc.message}
+    return {prefix + ((exc.details or {}).get("field") or default): error_text(exc)}
 
 
 @bp.get("/agents")
@@ -70,7 +70,7 @@ def set_agent_active(user_id: int):
         commit()
     except DomainError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     else:
         flash(_("%(email)s enabled.", email=user.email) if active
               else _("%(email)s disabled and signed out everywhere.", email=user.email),

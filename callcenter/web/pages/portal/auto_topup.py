@@ -11,7 +11,7 @@ from callcenter.domain.money import parse_amount
 from callcenter.services import auto_topup
 from callcenter.web.common.context import actor, commit, form_action, now, own_tenant, rollback
 from callcenter.web.common.context import session as db_session
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.common.providers import limits, require_gateway
 from callcenter.web.pages.portal import bp
 
@@ -34,7 +34,7 @@ def auto_topup_setup():
                                              now=now())
     except DomainError as exc:
         rollback()
-        return jsonify({"error": {"code": exc.code, "message": exc.message}}), 400
+        return jsonify({"error": {"code": exc.code, "message": error_text(exc)}}), 400
     commit()
     return jsonify({"client_secret": secret}), 201
 

@@ -18,7 +18,7 @@ from callcenter.web.common.context import (
     rollback,
     session,
 )
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.common.params import page_number
 from callcenter.web.common.responses import csv_response
 from callcenter.web.pages.portal import bp
@@ -77,7 +77,7 @@ def _import(apply) -> Response:
         commit()
     except DomainError as exc:
         rollback()
-        return jsonify({"error": {"code": exc.code, "message": exc.message}}), 400
+        return jsonify({"error": {"code": exc.code, "message": error_text(exc)}}), 400
     return jsonify(lists.summary(rows))
 
 

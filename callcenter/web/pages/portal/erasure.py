@@ -9,7 +9,7 @@ from flask_login import login_required, logout_user
 from callcenter.domain.errors import DomainError
 from callcenter.services import erasure_request
 from callcenter.web.common.context import actor, commit, now, own_tenant, rollback, session
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.pages.portal import bp
 
 
@@ -60,7 +60,7 @@ def request_erasure():
         commit()
     except DomainError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("portal.erasure_page"))
     logout_user()
     flash(_("Your data was erased. Your accounts are closed; the settlement and the ledger "

@@ -13,7 +13,7 @@ from callcenter.domain.money import parse_amount
 from callcenter.services import auto_topup, payments, termination
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, now, own_tenant, rollback, session
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.common.pdf import pdf_response
 from callcenter.web.common.providers import gateway, limits, payment_methods, require_gateway
 from callcenter.web.common.responses import export_response
@@ -59,7 +59,7 @@ def create_intent():
             method=str(data.get("method") or "card"), methods=payment_methods(tenant.currency))
     except DomainError as exc:
         rollback()
-        return jsonify({"error": {"code": exc.code, "message": exc.message}}), 400
+        return jsonify({"error": {"code": exc.code, "message": error_text(exc)}}), 400
     commit()
     return jsonify({"id": intent.id, "client_secret": intent.client_secret,
                     "payment": serialize.payment(payment)}), 201
@@ -76,7 +76,7 @@ def request_termination():
         commit()
     except DomainError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     else:
         flash(_("Your request was sent. An administrator will confirm it and settle your "
                 "account."), "success")

@@ -13,7 +13,7 @@ from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.services import accounts, billing
 from callcenter.services import seats as seat_service
 from callcenter.web.common.context import actor, commit, now, own_tenant, rollback, session
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.pages.portal import bp
 
 
@@ -49,11 +49,11 @@ def _field_error(exc: DomainError) -> dict:
     """The error next to its field; one about no field (the account's state) is flashed."""
     field = (exc.details or {}).get("field")
     if field is None:
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return {}
     if field == "label" and _mode() != "label":
         field = "count"
-    return {field: exc.message}
+    return {field: error_text(exc)}
 
 
 @bp.get("/seats")
@@ -124,7 +124,7 @@ def release_seat(seat_id: int):
         commit()
     except DomainError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     else:
         flash(_("%(label)s released.", label=seat.label), "success")
     return redirect(url_for("portal.seats"))
@@ -144,7 +144,7 @@ def assign_seat(seat_id: int):
         commit()
     except DomainError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     else:
         flash(_("%(label)s assigned.", label=seat.label), "success")
     return redirect(url_for("portal.seats"))

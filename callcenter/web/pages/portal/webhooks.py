@@ -8,7 +8,7 @@ from flask_login import login_required
 from callcenter.domain.errors import DomainError
 from callcenter.services import events, webhooks
 from callcenter.web.common.context import actor, commit, now, own_tenant, rollback, session
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, error_text
 from callcenter.web.common.providers import resolver, url_policy
 from callcenter.web.pages.portal import bp
 
@@ -45,7 +45,7 @@ def create_webhook():
         commit()
     except DomainError as exc:
         rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return _list_page(tenant, status=400)
     # Rendered, not redirected: the secret never travels in a cookie or a URL.
     return _list_page(tenant, created=endpoint, secret=secret, status=201)
