@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from callcenter.domain.errors import InvalidInput
+from callcenter.domain.errors import N_, InvalidInput
 
 MICROS = 1_000_000
 # One billion major units: far beyond any real prepayment, far below the int64 limit.
@@ -33,18 +33,20 @@ CURRENCIES = frozenset(
 def parse_amount(value: object, *, field: str = "amount", allow_zero: bool = False) -> int:
     """Parse a positive decimal string such as "12.50" into micro-units, strictly."""
     if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be a decimal string such as \"12.50\"",
-                           details={"field": field})
+        raise InvalidInput.of(N_('%(field)s must be a decimal string such as "12.50"'),
+                              details={"field": field}, field=field)
     if not _AMOUNT_RE.match(value):
-        raise InvalidInput(
-            f"{field} must be a plain decimal with at most 6 decimal places",
-            details={"field": field},
+        raise InvalidInput.of(
+            N_("%(field)s must be a plain decimal with at most 6 decimal places"),
+            details={"field": field}, field=field,
         )
     micros = int(Decimal(value) * MICROS)
     if micros == 0 and not allow_zero:
-        raise InvalidInput(f"{field} must be greater than zero", details={"field": field})
+        raise InvalidInput.of(N_("%(field)s must be greater than zero"),
+                              details={"field": field}, field=field)
     if micros > MAX_AMOUNT_MICROS:
-        raise InvalidInput(f"{field} is too large", details={"field": field})
+        raise InvalidInput.of(N_("%(field)s is too large"), details={"field": field},
+                              field=field)
     return micros
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
 
+from callcenter.domain.errors import N_
+
 # phonenumbers answers this placeholder when it knows no zone for the number
 # (non-geographic ranges such as +800 international freephone).
 _UNKNOWN_ZONE = "Etc/Unknown"
@@ -19,27 +21,35 @@ _NO_COUNTRY = frozenset({"001", "ZZ"})
 
 
 class InvalidNumber(ValueError):
-    """The input is not a valid phone number; maps to the `invalid_number` reason."""
+    """The input is not a valid phone number; maps to the `invalid_number` reason.
+
+    Like a DomainError built with `.of`, it keeps a translatable `template` and `params`.
+    """
 
     code = "invalid_number"
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template % params if params else template)
+        self.template, self.params = template, params
 
 
 def _parse(raw: str, default_region: str | None = None) -> phonenumbers.PhoneNumber:
     """Parse and validate, raising InvalidNumber for anything unusable."""
     if not isinstance(raw, str) or not raw.strip():
-        raise InvalidNumber("phone number is empty")
+        raise InvalidNumber(N_("phone number is empty"))
     region = default_region.upper() if default_region else None
     try:
         number = phonenumbers.parse(raw.strip(), region)
     except phonenumbers.NumberParseException as exc:
         # phonenumbers' own wording ("(0) Missing or invalid default region.") is for
         # developers: say what to write instead.
-        raise InvalidNumber(f"not a phone number: {raw.strip()[:40]!r}; write it with its "
-                            "country code, such as +44 20 7946 0000") from exc
+        raise InvalidNumber(N_("not a phone number: %(number)s; write it with its country "
+                               "code, such as +44 20 7946 0000"),
+                            number=repr(raw.strip()[:40])) from exc
     # is_valid (not merely is_possible) so that unallocated ranges are caught before
     # they cost money or pollute consent lists.
     if not phonenumbers.is_valid_number(number):
-        raise InvalidNumber(f"not a valid phone number: {raw!r}")
+        raise InvalidNumber(N_("not a valid phone number: %(number)s"), number=repr(raw))
     return number
 
 

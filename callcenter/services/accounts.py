@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
-from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
+from callcenter.domain.errors import N_, InvalidInput, InvalidState, NotFound
 from callcenter.models import Seat, Tenant, User
 from callcenter.services import audit, auth
 from callcenter.services.access import Actor, require_tenant_role
@@ -44,7 +44,7 @@ def create_agent(session: Session, actor: Actor, tenant: Tenant, *, email: str,
     """A new agent user of the tenant with an initial password (the owner's)."""
     require_tenant_role(actor, tenant.id, OWNER)
     if tenant.status in lifecycle.CLOSED:
-        raise InvalidState(f"a {tenant.status} account gets no new users")
+        raise InvalidState.of(N_("a %(status)s account gets no new users"), status=tenant.status)
     user = auth.create_user(session, email=email, password=password, role="agent",
                             tenant_id=tenant.id, now=now)
     audit.record(session, actor, "users.create_agent", tenant_id=tenant.id, now=now,
@@ -67,7 +67,8 @@ def set_agent_active(session: Session, actor: Actor, tenant: Tenant, user_id: in
     if user.active == active:
         return user
     if active and tenant.status in lifecycle.CLOSED:
-        raise InvalidState(f"a {tenant.status} account gets no users back")
+        raise InvalidState.of(N_("a %(status)s account gets no users back"),
+                              status=tenant.status)
     user.active = active
     if not active:
         session.execute(sa.update(Seat).where(Seat.agent_user_id == user.id)
@@ -99,11 +100,11 @@ def change_own_password(session: Session, actor: Actor, *, current: str, new: st
     if user is None or not user.active:
         raise NotFound("no such user")
     if not auth.password_matches(user, current):
-        raise InvalidInput("the current password is wrong",
+        raise InvalidInput.of(N_("the current password is wrong"),
                            details={"field": "current_password"})
     auth.check_password_rules(new, "new_password")
     if auth.password_matches(user, new):
-        raise InvalidInput("the new password must differ from the current one",
+        raise InvalidInput.of(N_("the new password must differ from the current one"),
                            details={"field": "new_password"})
     auth.set_password(user, new)
     version = auth.end_sessions(session, user.id)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from callcenter.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from callcenter.domain.errors import N_, Conflict, InvalidInput, NotFound, RateLimited
 from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.models import ApiToken, LoginThrottle, User
 from callcenter.services import locales
@@ -31,15 +31,16 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 def normalize_email(email: object) -> str:
     """Lower-cased, trimmed email, or InvalidInput."""
     if not isinstance(email, str) or not _EMAIL_RE.match(email.strip()) or len(email) > 254:
-        raise InvalidInput("a valid email address is required", details={"field": "email"})
+        raise InvalidInput.of(N_("a valid email address is required"),
+                              details={"field": "email"})
     return email.strip().lower()
 
 
 def check_password_rules(password: object, field: str = "password") -> str:
     """A password string of a sensible length, or InvalidInput."""
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= 200:
-        raise InvalidInput(f"{field} must be {MIN_PASSWORD} to 200 characters",
-                           details={"field": field})
+        raise InvalidInput.of(N_("%(field)s must be %(min)s to 200 characters"),
+                              details={"field": field}, field=field, min=MIN_PASSWORD)
     return password
 
 
@@ -49,7 +50,8 @@ def create_user(session: Session, *, email: str, password: str, role: str,
     email = normalize_email(email)
     check_password_rules(password)
     if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise Conflict("a user with this email already exists", details={"field": "email"})
+        raise Conflict.of(N_("a user with this email already exists"),
+                          details={"field": "email"})
     digest = generate_password_hash(password, method=PASSWORD_METHOD)
     user = User(email=email, password_hash=digest, role=role,
                 tenant_id=tenant_id, active=True, created_at=now)
@@ -128,7 +130,7 @@ def authenticate(session: Session, email: str, password: str, *, ip: str, now: d
             and account.known_client != client:
         waits.append((account.blocked_until - now).total_seconds())
     if max(waits) > 0:
-        raise RateLimited("too many failed sign-ins; try again later",
+        raise RateLimited.of(N_("too many failed sign-ins; try again later"),
                           details={"retry_after": math.ceil(max(waits))})
     user = session.scalar(sa.select(User).where(User.email == email[:254]))
     if _password_matches(user, password or ""):

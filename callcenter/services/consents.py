@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from callcenter.domain.errors import InvalidInput, NotFound
+from callcenter.domain.errors import N_, InvalidInput, NotFound
 from callcenter.domain.phone import InvalidNumber, normalize_number
 from callcenter.models import Consent, Tenant
 from callcenter.services.access import Actor, require_tenant_role
@@ -27,11 +27,12 @@ def _existing(session: Session, tenant_id: int, numbers: list[str]) -> dict[str,
 def _text(value: object, field: str, limit: int, required: bool) -> str | None:
     if value is None or value == "":
         if required:
-            raise InvalidInput(f"{field} is required", details={"field": field})
+            raise InvalidInput.of(N_("%(field)s is required"), details={"field": field},
+                                  field=field)
         return None
     if not isinstance(value, str) or len(value) > limit:
-        raise InvalidInput(f"{field} must be text up to {limit} characters",
-                           details={"field": field})
+        raise InvalidInput.of(N_("%(field)s must be text up to %(limit)s characters"),
+                              details={"field": field}, field=field, limit=limit)
     return value.strip()
 
 
@@ -74,7 +75,8 @@ def revoke(session: Session, actor: Actor, tenant: Tenant, number: str, *,
     try:
         e164 = normalize_number(number)
     except InvalidNumber as exc:
-        raise InvalidInput(str(exc), details={"field": "number"}) from exc
+        raise InvalidInput(str(exc), details={"field": "number"}, template=exc.template,
+                           params=exc.params) from exc
     consent = session.scalars(sa.select(Consent).where(
         Consent.tenant_id == tenant.id, Consent.number == e164)).first()
     if consent is None:

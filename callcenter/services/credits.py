@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
-from callcenter.domain.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
+from callcenter.domain.errors import N_, IdempotencyConflict, InvalidInput, InvalidState, NotFound
 from callcenter.domain.invoicing import split_tax
 from callcenter.domain.money import MAX_AMOUNT_MICROS, format_amount
 from callcenter.models import CreditNote, LedgerEntry, Tenant
@@ -34,21 +34,21 @@ def _text(value: object, field: str, limit: int, *, required: bool) -> str | Non
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidInput(f"{field} is required", details={"field": field})
+        raise InvalidInput.of(N_("%(field)s is required"), details={"field": field}, field=field)
     value = value.strip()
     if len(value) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters",
-                           details={"field": field})
+        raise InvalidInput.of(N_("%(field)s is longer than %(limit)s characters"),
+                              details={"field": field}, field=field, limit=limit)
     return value or None
 
 
 def _amount(value: object, *, signed: bool) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value == 0 or (
             value < 0 and not signed):
-        raise InvalidInput("amount must be " + ("non-zero" if signed else "above zero"),
-                           details={"field": "amount"})
+        raise InvalidInput.of(N_("amount must be non-zero") if signed
+                              else N_("amount must be above zero"), details={"field": "amount"})
     if abs(value) > MAX_AMOUNT_MICROS:
-        raise InvalidInput("amount is too large", details={"field": "amount"})
+        raise InvalidInput.of(N_("amount is too large"), details={"field": "amount"})
     return value
 
 
@@ -60,7 +60,7 @@ def _open_tenant(session: Session, tenant_id: int, *, lock: bool = False) -> Ten
     if tenant is None:
         raise NotFound("tenant not found")
     if tenant.status in lifecycle.CLOSED:
-        raise InvalidState(f"a {tenant.status} tenant's balance is settled")
+        raise InvalidState.of(N_("a %(status)s tenant's balance is settled"), status=tenant.status)
     return tenant
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callcenter.domain.errors import Conflict, InvalidInput, InvalidState, NotFound
+from callcenter.domain.errors import N_, Conflict, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
 from callcenter.models import Call, CreditNote, Dispute, LedgerEntry, Tenant
 from callcenter.services import audit, credits, mail, mail_texts
@@ -52,10 +52,10 @@ class Resolution:
 def _text(value: str | None, field: str, limit: int, *, required: bool) -> str | None:
     value = (value or "").strip()
     if required and not value:
-        raise InvalidInput(f"{field} is required", details={"field": field})
+        raise InvalidInput.of(N_("%(field)s is required"), details={"field": field}, field=field)
     if len(value) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters",
-                           details={"field": field})
+        raise InvalidInput.of(N_("%(field)s is longer than %(limit)s characters"),
+                              details={"field": field}, field=field, limit=limit)
     return value or None
 
 
@@ -70,7 +70,7 @@ def _target(session: Session, tenant_id: int, new: NewDispute
         if call is None or call.tenant_id != tenant_id:
             raise NotFound("call not found")
         if call.status in ("authorized", "refused") or not call.charge_micros:
-            raise InvalidState("nothing was charged for this call",
+            raise InvalidState.of(N_("nothing was charged for this call"),
                                details={"field": "call_id"})
         entry = session.scalars(sa.select(LedgerEntry).where(
             LedgerEntry.tenant_id == tenant_id, LedgerEntry.reference == f"call:{call.id}",
@@ -90,9 +90,10 @@ def open_dispute(session: Session, actor: Actor, tenant_id: int, new: NewDispute
     evidence = _text(new.evidence, "evidence", MAX_EVIDENCE, required=False)
     entry, call, happened, amount = _target(session, tenant_id, new)
     if happened < now - timedelta(days=window_days):
-        raise InvalidState(f"charges older than {window_days} days cannot be disputed",
-                           details={"field": "ledger_entry_id" if call is None else "call_id",
-                                    "window_days": window_days})
+        raise InvalidState.of(N_("charges older than %(days)s days cannot be disputed"),
+                              days=window_days,
+                              details={"field": "ledger_entry_id" if call is None else "call_id",
+                                       "window_days": window_days})
     key = f"entry:{entry.id}" if entry is not None else f"call:{call.id}"
     dispute = Dispute(tenant_id=tenant_id, ledger_entry_id=entry.id if entry else None,
                       call_id=call.id if call else None, open_key=key,
@@ -103,7 +104,8 @@ def open_dispute(session: Session, actor: Actor, tenant_id: int, new: NewDispute
             session.add(dispute)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("this charge is already disputed and the dispute is open") from exc
+        raise Conflict.of(N_("this charge is already disputed and the dispute is open")) \
+            from exc
     audit.record(session, actor, "dispute.open", tenant_id=tenant_id, now=now,
                  dispute_id=dispute.id, ledger_entry_id=dispute.ledger_entry_id,
                  call_id=dispute.call_id, disputed=format_amount(amount))
@@ -118,14 +120,15 @@ def check_resolution(dispute: Dispute, res: Resolution) -> tuple[str, int | None
     justification = _text(res.justification, "justification", MAX_REASON, required=False)
     if res.decision == "reject":
         if res.amount_micros is not None:
-            raise InvalidInput("a rejection credits nothing", details={"field": "amount"})
+            raise InvalidInput.of(N_("a rejection credits nothing"), details={"field": "amount"})
         return note, None, None
     if res.amount_micros is None or res.amount_micros <= 0:
-        raise InvalidInput("a credit needs an amount above zero", details={"field": "amount"})
+        raise InvalidInput.of(N_("a credit needs an amount above zero"),
+                              details={"field": "amount"})
     if res.amount_micros > dispute.disputed_micros and justification is None:
-        raise InvalidInput(
-            f"the credit exceeds the disputed {format_amount(dispute.disputed_micros)}; "
-            "document why in justification", details={"field": "amount"})
+        raise InvalidInput.of(
+            N_("the credit exceeds the disputed %(amount)s; document why in justification"),
+            details={"field": "amount"}, amount=format_amount(dispute.disputed_micros))
     return note, res.amount_micros, justification
 
 
@@ -147,7 +150,7 @@ def resolve(session: Session, actor: Actor, dispute_id: int, res: Resolution, *,
     if claimed is None:
         if dispute.status == status and dispute.credit_micros == amount:
             return dispute  # the same resolution submitted again: already done
-        raise InvalidState(f"this dispute is already {dispute.status}")
+        raise InvalidState.of(N_("this dispute is already %(status)s"), status=dispute.status)
     if amount is not None:
         credit = credits.grant_credit(
             session, actor=actor, tenant_id=dispute.tenant_id, amount_micros=amount,

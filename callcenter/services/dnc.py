@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from callcenter.domain.errors import InvalidInput, NotFound
+from callcenter.domain.errors import N_, InvalidInput, NotFound
 from callcenter.domain.phone import InvalidNumber, normalize_number
 from callcenter.models import DncEntry
 from callcenter.services.access import Actor, require_tenant_role
@@ -30,8 +30,8 @@ def add(session: Session, actor: Actor, tenant_id: int | None, rows: list[Row], 
     """
     require_tenant_role(actor, tenant_id)
     if reason is not None and (not isinstance(reason, str) or len(reason) > 200):
-        raise InvalidInput("reason must be text up to 200 characters",
-                           details={"field": "reason"})
+        raise InvalidInput.of(N_("reason must be text up to 200 characters"),
+                              details={"field": "reason"})
     key = list_key(tenant_id)
     normalize_rows(rows)
     good = [r for r in rows if r.status == "valid"]
@@ -57,7 +57,8 @@ def remove(session: Session, actor: Actor, tenant_id: int | None, number: str) -
     try:
         e164 = normalize_number(number)
     except InvalidNumber as exc:
-        raise InvalidInput(str(exc), details={"field": "number"}) from exc
+        raise InvalidInput(str(exc), details={"field": "number"}, template=exc.template,
+                           params=exc.params) from exc
     entry = session.scalars(sa.select(DncEntry).where(
         DncEntry.list_key == list_key(tenant_id), DncEntry.number == e164)).first()
     if entry is None:

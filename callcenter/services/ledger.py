@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callcenter.domain.errors import IdempotencyConflict, InsufficientFunds, NotFound
+from callcenter.domain.errors import N_, IdempotencyConflict, InsufficientFunds, NotFound
 from callcenter.models import Hold, LedgerEntry, Tenant
 from callcenter.services import alerts, auto_topup
 
@@ -60,8 +60,8 @@ def _raise_short(session: Session, tenant_id: int, needed: int) -> None:
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound("tenant not found")
-    raise InsufficientFunds(
-        "available funds do not cover this amount",
+    raise InsufficientFunds.of(
+        N_("available funds do not cover this amount"),
         details={"needed_micros": needed, "available_micros": tenant.available_micros},
     )
 

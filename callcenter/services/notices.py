@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
 from callcenter.domain.clock import system_clock
-from callcenter.domain.errors import InvalidInput, ShortNotice
+from callcenter.domain.errors import N_, InvalidInput, ShortNotice
 from callcenter.models import Notice, NoticeTenant, Tenant, User
 from callcenter.services import audit, background, mail, mail_texts
 from callcenter.services.access import Actor, require_admin
@@ -44,11 +44,11 @@ class NoticeDraft:
 
 def _check(session: Session, draft: NoticeDraft, now: datetime) -> list[int] | None:
     if draft.ends_at <= draft.starts_at:
-        raise InvalidInput("ends_at must be after starts_at", details={"field": "ends_at"})
+        raise InvalidInput.of(N_("ends_at must be after starts_at"), details={"field": "ends_at"})
     if draft.ends_at <= now:
-        raise InvalidInput("ends_at is in the past", details={"field": "ends_at"})
+        raise InvalidInput.of(N_("ends_at is in the past"), details={"field": "ends_at"})
     if not draft.message.strip():
-        raise InvalidInput("message is required", details={"field": "message"})
+        raise InvalidInput.of(N_("message is required"), details={"field": "message"})
     if draft.tenant_ids is None:
         return None
     ids = sorted(set(draft.tenant_ids))
@@ -73,9 +73,10 @@ def schedule(uow: UnitOfWork, actor: Actor, draft: NoticeDraft, *, now: datetime
     ahead = draft.starts_at - now
     short = ahead < timedelta(hours=min_notice_hours)
     if short and not draft.override_short_notice:
-        raise ShortNotice(
-            f"maintenance must be announced at least {min_notice_hours} hours ahead; "
-            "send override_short_notice to publish it anyway",
+        raise ShortNotice.of(
+            N_("maintenance must be announced at least %(hours)s hours ahead; "
+               "send override_short_notice to publish it anyway"),
+            hours=min_notice_hours,
             details={"min_notice_hours": min_notice_hours,
                      "hours_ahead": round(ahead.total_seconds() / 3600, 1)})
     notice = Notice(starts_at=draft.starts_at, ends_at=draft.ends_at,

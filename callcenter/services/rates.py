@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callcenter.domain import price_change
-from callcenter.domain.errors import Conflict, InvalidInput, ShortNotice
+from callcenter.domain.errors import N_, Conflict, InvalidInput, ShortNotice
 from callcenter.domain.money import format_amount
 from callcenter.domain.rating import Increment
 from callcenter.models import RatePlan, Tenant
@@ -134,11 +134,12 @@ def set_rates(session: Session, actor: Actor, tenant: Tenant, new: Rates, *,
     when = now if effective_at is None or now - PAST_TOLERANCE <= effective_at <= now \
         else effective_at
     if when < now:
-        raise InvalidInput("effective_at is in the past", details={"field": "effective_at"})
+        raise InvalidInput.of(N_("effective_at is in the past"),
+                              details={"field": "effective_at"})
     note = (new.consent_note or "").strip() or None
     if tenant_consent and note is None:
-        raise InvalidInput("say how the tenant agreed (consent_note)",
-                           details={"field": "consent_note"})
+        raise InvalidInput.of(N_("say how the tenant agreed (consent_note)"),
+                              details={"field": "consent_note"})
     session.execute(sa.select(Tenant.id).where(Tenant.id == tenant.id).with_for_update())
     versions = _versions(session, tenant.id)
     replaced = _in_force(versions, when)
@@ -160,19 +161,21 @@ def set_rates(session: Session, actor: Actor, tenant: Tenant, new: Rates, *,
     earliest = now + timedelta(days=notice_days)
     short = bool(raised) and when < earliest
     if short and not tenant_consent:
-        raise ShortNotice(
-            f"this plan raises prices ({', '.join(raised)}): it can take effect on "
-            f"{earliest.isoformat()} at the earliest, or sooner with the tenant's consent "
-            "(tenant_consent with a consent_note)",
+        raise ShortNotice.of(
+            N_("this plan raises prices (%(prefixes)s): it can take effect on %(earliest)s at "
+               "the earliest, or sooner with the tenant's consent (tenant_consent with a "
+               "consent_note)"),
             details={"field": "effective_at", "earliest_effective_at": earliest.isoformat(),
-                     "notice_days": notice_days, "raised": raised})
+                     "notice_days": notice_days, "raised": raised},
+            prefixes=", ".join(raised), earliest=earliest.isoformat())
     plan.version = (versions[-1].version if versions else 0) + 1
     try:
         with session.begin_nested():
             session.add(plan)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("the rates were changed at the same time; reload and retry") from exc
+        raise Conflict.of(N_("the rates were changed at the same time; reload and retry")) \
+            from exc
     audit.record(session, actor, "rates.set", tenant_id=tenant.id, now=now,
                  version=plan.version, prefixes=len(plan.prefixes),
                  sms_prefixes=len(plan.sms_prefixes), effective_at=when.isoformat(),

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from callcenter.domain.errors import Conflict, InvalidInput, InvalidState, NotFound
+from callcenter.domain.errors import N_, Conflict, InvalidInput, InvalidState, NotFound
 from callcenter.domain.screening import Screener, normalize
 from callcenter.models import LexiconTerm, Script, Tenant
 from callcenter.services import audit, screening
@@ -28,10 +28,11 @@ def submit(session: Session, actor: Actor, tenant: Tenant, title: str, text: str
     any other hit, pending an admin's review."""
     require_tenant_role(actor, tenant.id)
     if not isinstance(title, str) or not title.strip() or len(title) > 200:
-        raise InvalidInput("title is required (up to 200 characters)", details={"field": "title"})
+        raise InvalidInput.of(N_("title is required (up to 200 characters)"),
+                              details={"field": "title"})
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_SCRIPT:
-        raise InvalidInput(f"text is required (up to {MAX_SCRIPT} characters)",
-                           details={"field": "text"})
+        raise InvalidInput.of(N_("text is required (up to %(limit)s characters)"),
+                              details={"field": "text"}, limit=MAX_SCRIPT)
     verdict = screening.screen(session, text)
     script = Script(tenant_id=tenant.id, title=title.strip(), text=text, hits=verdict.hits,
                     status=verdict.status, created_at=now)
@@ -51,14 +52,17 @@ def review(session: Session, actor: Actor, script_id: int, decision: str, note: 
         raise InvalidInput('decision must be "approve" or "reject"',
                            details={"field": "decision"})
     if note is not None and (not isinstance(note, str) or len(note) > 1000):
-        raise InvalidInput("note must be text up to 1000 characters", details={"field": "note"})
+        raise InvalidInput.of(N_("note must be text up to 1000 characters"),
+                              details={"field": "note"})
     script = session.get(Script, script_id)
     if script is None:
         raise NotFound("script not found")
     if script.status != "pending_review":
-        raise InvalidState(f"this script is already {script.status.replace('_', ' ')}")
+        raise InvalidState.of(N_("this script is already %(status)s"),
+                              status=script.status.replace("_", " "))
     if not (note or "").strip():  # overriding the screener, or agreeing with it: say why
-        raise InvalidInput(f"say why the script is {decision}d", details={"field": "note"})
+        raise InvalidInput.of(N_("say why the script is approved") if decision == "approve"
+                              else N_("say why the script is rejected"), details={"field": "note"})
     script.status = "approved" if decision == "approve" else "rejected"
     script.review_note, script.reviewed_by, script.reviewed_at = note, actor.user_id, now
     audit.record(session, actor, f"script.{decision}", tenant_id=script.tenant_id, now=now,

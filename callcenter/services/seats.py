@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
 from callcenter.domain.billing_cycle import Period, period_containing, prorated_rent
-from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
+from callcenter.domain.errors import N_, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
 from callcenter.models import Seat, SeatCharge, Tenant, User
 from callcenter.services import audit, ledger, rates
@@ -29,7 +29,7 @@ MAX_SEATS_PER_REQUEST = 100
 def current_period(tenant: Tenant, day: date) -> Period:
     """The tenant's billing period containing `day`."""
     if tenant.billing_anchor is None:
-        raise InvalidState("the account has no billing cycle until its first payment")
+        raise InvalidState.of(N_("the account has no billing cycle until its first payment"))
     return period_containing(tenant.billing_anchor, tenant.billing_period_months, day)
 
 
@@ -39,13 +39,13 @@ def _labels(session: Session, tenant: Tenant, count: int | None, label: str | No
         raise InvalidInput("send either count or label")
     if label is not None:
         if not isinstance(label, str) or not label.strip() or len(label) > 100:
-            raise InvalidInput("label must be text up to 100 characters",
-                               details={"field": "label"})
+            raise InvalidInput.of(N_("label must be text up to 100 characters"),
+                                  details={"field": "label"})
         return [label.strip()]
     if not isinstance(count, int) or isinstance(count, bool) \
             or not 1 <= count <= MAX_SEATS_PER_REQUEST:
-        raise InvalidInput(f"count must be a whole number from 1 to {MAX_SEATS_PER_REQUEST}",
-                           details={"field": "count"})
+        raise InvalidInput.of(N_("count must be a whole number from 1 to %(max)s"),
+                              details={"field": "count"}, max=MAX_SEATS_PER_REQUEST)
     existing = session.scalar(sa.select(sa.func.count(Seat.id))
                               .where(Seat.tenant_id == tenant.id)) or 0
     return [f"Seat {existing + i + 1}" for i in range(count)]
@@ -54,8 +54,9 @@ def _labels(session: Session, tenant: Tenant, count: int | None, label: str | No
 def _check_open(tenant: Tenant) -> None:
     if tenant.status != lifecycle.ACTIVE:
         if tenant.status == lifecycle.PENDING:
-            raise InvalidState("the account opens when its first payment arrives")
-        raise InvalidState(f"a {tenant.status.replace('_', ' ')} tenant cannot get new seats")
+            raise InvalidState.of(N_("the account opens when its first payment arrives"))
+        raise InvalidState.of(N_("a %(status)s tenant cannot get new seats"),
+                              status=tenant.status.replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -176,9 +177,10 @@ def assign(session: Session, actor: Actor, tenant: Tenant, seat_id: int,
     if agent_user_id is not None:
         agent = agent_of(session, tenant, agent_user_id)
         if not agent.active:
-            raise InvalidState("this agent is disabled", details={"field": "agent_user_id"})
+            raise InvalidState.of(N_("this agent is disabled"),
+                                  details={"field": "agent_user_id"})
     if seat.status != "active" and agent_user_id is not None:
-        raise InvalidState("a released seat cannot be assigned")
+        raise InvalidState.of(N_("a released seat cannot be assigned"))
     if seat.agent_user_id != agent_user_id:
         seat.agent_user_id = agent_user_id
         audit.record(session, actor, "seats.assign", tenant_id=tenant.id, now=now,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
-from callcenter.domain.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from callcenter.domain.errors import N_, Forbidden, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import minor_unit_micros
 from callcenter.integrations.stripe_gateway import GatewayError, PaymentGateway
 from callcenter.models import Hold, Payment, Seat, SeatCharge, Tenant, Termination, TerminationLine
@@ -62,11 +62,12 @@ def request(session: Session, actor: Actor, tenant: Tenant, note: str | None, *,
             now: datetime) -> Termination:
     """The tenant's owner asks to end the service; an admin confirms it later."""
     if actor.role != "owner" or actor.tenant_id != tenant.id:
-        raise Forbidden("only the tenant's owner can request termination")
+        raise Forbidden.of(N_("only the tenant's owner can request termination"))
     if note is not None and (not isinstance(note, str) or len(note) > 500):
-        raise InvalidInput("note must be text up to 500 characters", details={"field": "note"})
+        raise InvalidInput.of(N_("note must be text up to 500 characters"),
+                              details={"field": "note"})
     if tenant.status in lifecycle.CLOSED:
-        raise InvalidState(f"the account is already {tenant.status}")
+        raise InvalidState.of(N_("the account is already %(status)s"), status=tenant.status)
     term = for_tenant(session, tenant.id)
     if term is None:
         term = Termination(tenant_id=tenant.id, reason="tenant_request", status="requested",
@@ -248,7 +249,7 @@ def send_refund(session: Session, gateway: PaymentGateway, line: TerminationLine
                 now: datetime) -> TerminationLine:
     """Ask Stripe for one card refund (idempotent on the line's key); record the answer."""
     if line.kind != "card_refund" or line.status not in ("pending", "failed"):
-        raise InvalidState("only a pending or failed card refund can be sent")
+        raise InvalidState.of(N_("only a pending or failed card refund can be sent"))
     payment = session.get(Payment, line.payment_id)
     unit = minor_unit_micros(payment.currency)
     line.attempts += 1
@@ -321,10 +322,10 @@ def close_line(session: Session, actor: Actor, line: TerminationLine, status: st
     if line.status not in ("pending", "open"):
         if line.status == status:
             return line
-        raise InvalidState(f"this line is already {line.status}")
+        raise InvalidState.of(N_("this line is already %(status)s"), status=line.status)
     if line.kind == "bank_refund" and (not isinstance(reference, str) or not reference.strip()
                                        or len(reference) > 100):
-        raise InvalidInput("reference (the bank's reference of the refund) is required",
+        raise InvalidInput.of(N_("reference (the bank's reference of the refund) is required"),
                            details={"field": "reference"})
     line.status, line.updated_at, line.completed_at = status, now, now
     line.bank_reference = reference.strip() if isinstance(reference, str) else None

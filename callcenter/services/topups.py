@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from callcenter.domain import lifecycle
-from callcenter.domain.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
+from callcenter.domain.errors import N_, IdempotencyConflict, InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
 from callcenter.models import Tenant
 from callcenter.services import alerts, arrears, audit, auto_topup, events, invoices, ledger
@@ -25,7 +25,8 @@ def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, no
     if tenant is None:
         raise NotFound("tenant not found")
     if tenant.status in lifecycle.CLOSED:
-        raise InvalidState(f"a {tenant.status} tenant cannot receive funds")
+        raise InvalidState.of(N_("a %(status)s tenant cannot receive funds"),
+                              status=tenant.status)
     posting = ledger.post(session, tenant_id, kind="topup", amount=amount, key=key, now=now,
                           reference=reference, memo=memo, actor_id=actor_id)
     # The credit's UPDATE holds the tenant row lock until commit: what we read now is
@@ -50,9 +51,9 @@ def receive_funds(session: Session, tenant_id: int, amount: int, *, key: str, no
 def check_manual_amount(amount: int, max_micros: int | None) -> None:
     """InvalidInput when a manual credit exceeds the platform's sanity limit."""
     if max_micros is not None and amount > max_micros:
-        raise InvalidInput(f"amount is above the limit of {format_amount(max_micros)} for a "
-                           "manual credit; check it, or credit it in parts",
-                           details={"field": "amount"})
+        raise InvalidInput.of(N_("amount is above the limit of %(limit)s for a manual credit; "
+                                 "check it, or credit it in parts"),
+                              details={"field": "amount"}, limit=format_amount(max_micros))
 
 
 def record_bank_transfer(session: Session, actor: Actor, tenant: Tenant, amount: int,
@@ -65,8 +66,8 @@ def record_bank_transfer(session: Session, actor: Actor, tenant: Tenant, amount:
     require_admin(actor)
     check_manual_amount(amount, max_micros)
     if not isinstance(reference, str) or not reference.strip() or len(reference) > 100:
-        raise InvalidInput("reference (the bank's transfer reference) is required",
-                           details={"field": "reference"})
+        raise InvalidInput.of(N_("reference (the bank's transfer reference) is required"),
+                              details={"field": "reference"})
     reference = reference.strip()
     try:
         posting = receive_funds(session, tenant.id, amount, key=f"bank:{reference}", now=now,
