@@ -17,6 +17,15 @@ from callcenter.services.access import Actor, require_admin
 from callcenter.services.auth import create_user
 
 
+def timezones(session: Session, tenant_ids) -> dict[int, str]:
+    """Each tenant's timezone, for admin lists spanning tenants (a row in its own zone)."""
+    ids = {int(i) for i in tenant_ids if i is not None}
+    if not ids:
+        return {}
+    rows = session.execute(sa.select(Tenant.id, Tenant.timezone).where(Tenant.id.in_(ids)))
+    return {tenant_id: zone for tenant_id, zone in rows}
+
+
 @dataclass(frozen=True)
 class NewTenant:
     """A tenant to create, its values already parsed (micro-units, an Increment)."""

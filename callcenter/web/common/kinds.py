@@ -205,7 +205,8 @@ def _email(value: Any, name: str) -> str:
     try:
         return auth.normalize_email(value)
     except InvalidInput as exc:
-        raise invalid(name, exc.message) from None
+        raise InvalidInput(exc.message, details={"field": name}, template=exc.template,
+                           params=exc.params) from None
 
 
 EMAIL = Kind({"type": "string", "format": "email", "example": "owner@example.com"}, _email)

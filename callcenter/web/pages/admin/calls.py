@@ -11,7 +11,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from callcenter.domain.errors import DomainError, InvalidInput
 from callcenter.domain.untrusted import ascii_digits
 from callcenter.integrations.call_reports import MAX_PLAUSIBLE_SECONDS
-from callcenter.services import inbox, rates, reconcile
+from callcenter.services import inbox, rates, reconcile, tenants
 from callcenter.services.tenants import rate_plan_at
 from callcenter.web.common.context import (
     acting_tenant,
@@ -41,8 +41,9 @@ def calls(tenant_id: int):
 @admin_required
 def open_calls():
     """Calls still holding funds past their end, and provider events nobody claimed."""
-    return render_template("admin/open_calls.html",
-                           stale=reconcile.stale_calls(session(), now()),
+    stale = reconcile.stale_calls(session(), now())
+    return render_template("admin/open_calls.html", stale=stale,
+                           zones=tenants.timezones(session(), (c.tenant_id for c in stale)),
                            unknown=inbox.unclaimed(session()))
 
 

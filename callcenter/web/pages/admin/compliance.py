@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.screening import Screener
 from callcenter.domain.untrusted import MAX_ID, ascii_digits
-from callcenter.services import dnc, screening, scripts
+from callcenter.services import dnc, screening, scripts, tenants
 from callcenter.web.common.context import actor, admin_required, form_action, now, session
 from callcenter.web.common.i18n import _
 from callcenter.web.common.labels import label
@@ -22,7 +22,9 @@ LIST_PAGE = 100
 @admin_required
 def review_queue():
     """Scripts waiting for review, with every hit highlighted in its text."""
-    return render_template("admin/review.html", rows=scripts.review_queue(session()),
+    rows = scripts.review_queue(session())
+    return render_template("admin/review.html", rows=rows,
+                           zones=tenants.timezones(session(), (s.tenant_id for s in rows)),
                            categories={c.key: c for c in Screener.default().categories()})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 
-from callcenter.services import sms
+from callcenter.services import sms, tenants
 from callcenter.web.common.context import (
     acting_tenant,
     actor,
@@ -23,8 +23,9 @@ from callcenter.web.pages.admin import bp
 @admin_required
 def messages():
     """The newest batches of every tenant."""
-    return render_template("admin/messages.html", tenant=None,
-                           batches=sms.recent(session()), replies=[])
+    batches = sms.recent(session())
+    return render_template("admin/messages.html", tenant=None, batches=batches, replies=[],
+                           zones=tenants.timezones(session(), (b.tenant_id for b in batches)))
 
 
 @bp.get("/tenants/<int:tenant_id>/messages")
