@@ -9,6 +9,11 @@ same catalogs as the pages (`locales.translations`). `N_` only marks a text for
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+
 from callcenter.services import locales
 
 
@@ -95,6 +100,27 @@ def _text(locale: str | None, text: str) -> str:
     return locales.translations(locale).gettext(text)
 
 
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+# The statement's figures: every one an amount.
+STATEMENT_AMOUNTS = ("opening_balance", "closing_balance", "topups", "refunds", "call_charges",
+                     "sms_charges", "seat_rent", "late_fees", "credits", "adjustments")
+
+
+def amount(locale: str | None, value: str | int | None) -> str:
+    """An amount for the recipient's locale: its thousands separator, at least 2 decimals
+    and every significant one up to 6 (nothing rounded away: figures still tie out).
+    Takes micro-units (int) or a decimal string ("12345.5"); anything else as it is."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        number = Decimal(value) / 1_000_000
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        number = Decimal(value.strip())
+    else:
+        return str(value)
+    return format_decimal(number, "#,##0.00####", locale=locales.babel_locale(locale))
+
+
 def bank_transfer(config, reference: str, locale: str | None = None) -> str:
     """The platform's bank details (PLATFORM_BANK_*) for a transfer quoting `reference`."""
     swift = config.get("PLATFORM_BANK_SWIFT")
@@ -113,7 +139,7 @@ def low_balance(*, locale: str | None, name: str, account_code: str, currency: s
                 balance: str, threshold: str) -> tuple[str, str]:
     """Subject and body of the low-balance alert."""
     values = {"name": name, "account_code": account_code, "currency": currency,
-              "balance": balance, "threshold": threshold}
+              "balance": amount(locale, balance), "threshold": amount(locale, threshold)}
     return (_text(locale, LOW_BALANCE_SUBJECT).format(**values),
             _signed(locale, LOW_BALANCE_BODY, values))
 
@@ -128,7 +154,9 @@ def notice(*, locale: str | None, starts: str, ends: str, timezone: str, service
 
 
 def statement(*, locale: str | None, **values: str) -> tuple[str, str]:
-    """Subject and body of the monthly statement (figures as decimal strings)."""
+    """Subject and body of the monthly statement (figures as decimal strings, written
+    out for the recipient's locale)."""
+    values = {k: amount(locale, v) if k in STATEMENT_AMOUNTS else v for k, v in values.items()}
     return (_text(locale, STATEMENT_SUBJECT).format(**values),
             _signed(locale, STATEMENT_BODY, values))
 
@@ -177,11 +205,12 @@ def dispute_resolved(*, locale: str | None = None, id: int, name: str, status: s
                      disputed: str, currency: str, note: str,
                      credit: str | None) -> tuple[str, str]:
     """Subject and body of a dispute's answer (a credit's amount when there is one)."""
-    values = {"id": id, "name": name, "disputed": disputed, "currency": currency,
+    values = {"id": id, "name": name, "disputed": amount(locale, disputed), "currency": currency,
               "note": note,
               "status": _text(locale, DISPUTE_STATUSES[status])
               if status in DISPUTE_STATUSES else status,
-              "credit": _text(locale, DISPUTE_CREDIT).format(amount=credit, currency=currency)
+              "credit": _text(locale, DISPUTE_CREDIT).format(amount=amount(locale, credit),
+                                                               currency=currency)
               if credit else ""}
     return (_text(locale, DISPUTE_SUBJECT).format(**values),
             _signed(locale, DISPUTE_BODY, values))
