@@ -8,6 +8,7 @@ import html
 import json
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from callcenter.extensions import db
 from callcenter.models import Job, Tenant, User
 from callcenter.services import ledger, mail_texts
 from callcenter.web.common.fonts import cjk_font
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, bearer
 from tests.web.test_statements import _pdf_text_map
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
@@ -180,3 +181,90 @@ def test_the_statement_pdf_speaks_chinese_to_a_chinese_reader(client, factory, c
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     mapped = _pdf_text_map(resp.get_data())
     assert all(f"<{ord(ch):04X}>" in mapped for ch in "对账单期初余额汇总")
+
+
+def _field_error(page: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</', page, re.S)
+    assert found, element_id
+    return html.unescape(found.group(1)).strip()
+
+
+def test_a_domain_error_on_a_page_speaks_the_readers_language(client, factory, app):
+    """The service raises one error; the page shows it in the admin's language next to
+    the field, and the API keeps its English `message`."""
+    app.config["MAX_MANUAL_TOPUP"] = "5000.00"
+    tenant = factory.tenant()
+    factory.admin("zh-admin@x.test")
+    _set_locale(app, "zh-admin@x.test", "zh_CN")
+    _login(client, "zh-admin@x.test")
+    resp = client.post(f"/admin/tenants/{tenant.id}/topups", data={
+        "amount": "1000000000.00", "reference": "TYPO", "confirmed": "1"})
+    assert resp.status_code == 400
+    error = _field_error(resp.get_data(as_text=True), "topup-error")
+    assert error == "金额超过手动入账上限 5000.00；请核对金额，或分几次入账"
+    api = client.post(f"/api/v1/tenants/{tenant.id}/topups",
+                      headers={**bearer(factory.admin_token()), **ZH},
+                      json={"amount": "5000.01", "method": "bank_transfer", "reference": "X"})
+    assert api.get_json()["error"]["message"].startswith("amount is above the limit of 5000.00")
+    _set_locale(app, "zh-admin@x.test", "en")
+    _login(client, "zh-admin@x.test")
+    resp = client.post(f"/admin/tenants/{tenant.id}/topups", data={
+        "amount": "1000000000.00", "reference": "TYPO", "confirmed": "1"})
+    assert _field_error(resp.get_data(as_text=True), "topup-error").startswith(
+        "amount is above the limit of 5000.00 for a manual credit")
+
+
+def test_error_text_translates_templates_and_keeps_plain_messages(app):
+    from callcenter.domain.errors import N_, InvalidInput
+    from callcenter.domain.phone import InvalidNumber, normalize_number
+    from callcenter.web.common.i18n import error_text
+
+    try:
+        normalize_number("12")
+    except InvalidNumber as exc:
+        wrong = InvalidInput(str(exc), template=exc.template, params=exc.params)
+    templated = InvalidInput.of(N_("%(field)s must be greater than zero"), field="amount")
+    assert templated.message == "amount must be greater than zero"
+    with app.test_request_context("/", headers=ZH):
+        assert error_text(templated) == "amount 必须大于零"
+        assert error_text(wrong).startswith("不是电话号码：'12'；请带国家代码填写")
+        assert error_text(InvalidInput("a rare internal message")) == "a rare internal message"
+    with app.test_request_context("/", headers=EN):
+        assert error_text(templated) == "amount must be greater than zero"
+
+
+def test_admin_review_queue_shows_each_script_in_its_tenants_time(client, factory, clock):
+    tenant = factory.tenant(timezone="Asia/Shanghai")
+    text = "本平台是正规博彩公司，首充即送彩金。"
+    resp = client.post(f"/api/v1/tenants/{tenant.id}/scripts",
+                       headers=bearer(factory.token(tenant.owner_email)),
+                       json={"title": "Held", "text": text})
+    assert resp.get_json()["status"] == "pending_review"
+    factory.admin("tz-admin@x.test")
+    _login(client, "tz-admin@x.test")
+    local = clock().astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    page = client.get("/admin/scripts", headers=EN).get_data(as_text=True)
+    assert f"submitted {local} (Asia/Shanghai)" in page and " UTC" not in page
+    _set_locale(app=client.application, email="tz-admin@x.test", locale="zh_CN")
+    _login(client, "tz-admin@x.test")
+    chinese = client.get("/admin/scripts").get_data(as_text=True)
+    day = clock().astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"提交于 {day.year}年{day.month}月{day.day}日 {day:%H:%M}（Asia/Shanghai）" in chinese
+
+
+def test_mail_amounts_are_written_for_the_recipients_locale():
+    _subject, body = mail_texts.low_balance(locale="zh_CN", name="华东外呼", account_code="A1",
+                                            currency="CNY", balance="1234567.5",
+                                            threshold="2000000.00")
+    assert "1,234,567.50 CNY" in body and "2,000,000.00 CNY" in body
+    _subject, body = mail_texts.statement(
+        locale="en", period="2026-02", name="T", account_code="A1", currency="USD", placed="3",
+        answered="2", minutes="4", opening_balance="12345.678901", closing_balance="-1500",
+        topups="0.00", refunds="0.00", call_charges="-0.013", sms_charges="0.00",
+        seat_rent="0.00", late_fees="0.00", credits="0.00", adjustments="0.00")
+    assert "Opening balance: 12,345.678901" in body  # nothing rounded away
+    assert "Closing balance: -1,500.00" in body and "Call charges: -0.013" in body
+    _subject, body = mail_texts.dispute_resolved(
+        locale="zh_CN", id=7, name="T", status="credited", disputed="12000.5", currency="USD",
+        note="ok", credit="12000.5")
+    assert "12,000.50 USD" in body
