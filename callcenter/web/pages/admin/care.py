@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from callcenter.domain.errors import DomainError
 from callcenter.domain.money import format_amount
 from callcenter.models import COMPLAINT_KINDS, DISPUTE_STATUSES
-from callcenter.services import complaints
+from callcenter.services import complaints, tenants
 from callcenter.services import disputes as dispute_service
 from callcenter.web.api.inputs import COMPLAINT, DISPUTE_RESOLUTION
 from callcenter.web.common.context import acting_tenant, actor, admin_required, now, session
@@ -27,7 +27,8 @@ def disputes():
     rows = dispute_service.all_disputes(session(), actor(), status=status)
     names = dispute_service.tenant_names(session(), {d.tenant_id for d in rows})
     return render_template("admin/disputes.html", disputes=rows, status=status,
-                           statuses=DISPUTE_STATUSES, tenant_names=names, show_tenant=True)
+                           statuses=DISPUTE_STATUSES, tenant_names=names, show_tenant=True,
+                           zones=tenants.timezones(session(), {d.tenant_id for d in rows}))
 
 
 def _resolution_data(form) -> dict:
