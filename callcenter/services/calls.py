@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from callcenter import metrics
 from callcenter.domain import lifecycle
 from callcenter.domain.errors import Forbidden, NotFound
 from callcenter.domain.phone import InvalidNumber, normalize_number
@@ -268,6 +269,7 @@ def settle(session: Session, call: CallFacts, *, status: str, duration: int, now
     released = done.get("release")
     charged = charge if released is not None else 0
     if charged:
+        metrics.ledger_posted(session, "call")
         ledger.after_debit(session, call.tenant_id, balance=released["balance_micros"],
                            threshold=released["low_balance_threshold_micros"],
                            armed=released["low_balance_armed"], now=now)
