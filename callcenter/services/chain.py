@@ -98,10 +98,13 @@ class Chain:
         # Each statement gets its own parameters only (see `param`).
         params = {f"p_{k}": v for k, v in params.items()}
         if dialect.name == "postgresql":
-            stmt, wanted = self._one_statement()
-            row = session.execute(stmt, {k: params[k] for k in wanted if k in params}
-                                  ).one()._mapping
-            return {name: self._split(row, name) for name, _ in self.steps}
+            stmt, wanted, layout = self._one_statement()
+            row = session.execute(stmt, {k: params[k] for k in wanted if k in params}).one()
+            answer: dict[str, dict | None] = {name: None for name, _ in self.steps}
+            for name, keys, start, id_at in layout:  # a step that wrote nothing: no id
+                if row[id_at] is not None:
+                    answer[name] = dict(zip(keys, row[start:start + len(keys)], strict=True))
+            return answer
         done: dict[str, dict | None] = {name: None for name, _ in self.steps}
         for name, _ in self.steps:
             stmt, wanted = self._step_statement(name, dialect)
@@ -114,12 +117,6 @@ class Chain:
             params.update({f"p_{name}_{k}": v for k, v in row._mapping.items()})
         return done
 
-    @staticmethod
-    def _split(row: Mapping[str, Any], step: str) -> dict | None:
-        prefix = f"{step}__"
-        values = {k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix)}
-        return values if values.get("id") is not None else None
-
     def _step_statement(self, name: str, dialect: sa.Dialect) -> tuple[Any, frozenset[str]]:
         key = (dialect.name, name)
         if key not in self._statements:
@@ -129,7 +126,9 @@ class Chain:
             self._statements[key] = (stmt, wanted)
         return self._statements[key]
 
-    def _one_statement(self) -> tuple[sa.Select, frozenset[str]]:
+    def _one_statement(self) -> tuple[sa.Select, frozenset[str], list]:
+        """The statement, its parameters, and where each step's columns are in its row
+        (name, column names, index of the first, index of its id)."""
         key = ("postgresql", None)
         if key not in self._statements:
             ctes: dict[str, sa.CTE] = {}
@@ -143,5 +142,10 @@ class Chain:
                 sa.select(column).scalar_subquery().label(f"{name}__{column.key}")
                 for name, cte in ctes.items() for column in cte.c))
             wanted = frozenset(stmt.compile(dialect=postgresql.dialect()).params)
-            self._statements[key] = (stmt, wanted)
+            layout, start = [], 0
+            for name, cte in ctes.items():
+                keys = tuple(column.key for column in cte.c)
+                layout.append((name, keys, start, start + keys.index("id")))
+                start += len(keys)
+            self._statements[key] = (stmt, wanted, layout)
         return self._statements[key]

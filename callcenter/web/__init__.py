@@ -10,9 +10,18 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the shared helpers, then each audience's blueprints."""
     from callcenter.web import api, ops, pages, webhooks
-    from callcenter.web.common import errors, filters, i18n, providers, security, untrusted
+    from callcenter.web.common import (
+        errors,
+        filters,
+        i18n,
+        overhead,
+        providers,
+        security,
+        untrusted,
+    )
 
     security.trust_proxies(app)
+    overhead.init_app(app)
     ops.init_app(app)
     i18n.init_app(app)
     filters.init_app(app)
