@@ -12,7 +12,6 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
-from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from callcenter.integrations.call_reports import FINAL_STATUSES, reported_seconds
 from callcenter.integrations.twilio_http import BaseUrlHttpClient
@@ -83,22 +82,29 @@ def parse_status(form: Mapping[str, str]) -> StatusReport:
         payload=dict(form))
 
 
+_XML = '<?xml version="1.0" encoding="UTF-8"?>'
+_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                            "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"})
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_REJECT = _XML + "<Response><Reject /></Response>"
+
+
 def dial_twiml(to: str, *, time_limit: int, caller_id: str | None, status_url: str) -> str:
-    """Dial the callee for at most `time_limit` seconds; report the dialed leg's end."""
-    response = VoiceResponse()
-    dial = Dial(time_limit=time_limit, caller_id=caller_id) if caller_id \
-        else Dial(time_limit=time_limit)
-    dial.number(to, status_callback=status_url, status_callback_event="completed",
-                status_callback_method="POST")
-    response.append(dial)
-    return str(response)
+    """Dial the callee for at most `time_limit` seconds; report the dialed leg's end.
+
+    The same document twilio's `VoiceResponse` builds (a test compares them), written
+    directly: building it through ElementTree cost a tenth of a voice webhook's CPU.
+    """
+    caller = f' callerId="{caller_id.translate(_ATTRIBUTE)}"' if caller_id else ""
+    return (f'{_XML}<Response><Dial{caller} timeLimit="{int(time_limit)}">'
+            f'<Number statusCallback="{status_url.translate(_ATTRIBUTE)}" '
+            'statusCallbackEvent="completed" statusCallbackMethod="POST">'
+            f"{to.translate(_TEXT)}</Number></Dial></Response>")
 
 
 def reject_twiml() -> str:
     """Refuse the call before it is placed."""
-    response = VoiceResponse()
-    response.reject()
-    return str(response)
+    return _REJECT
 
 
 @dataclass(frozen=True)
