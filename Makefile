@@ -10,7 +10,7 @@ DB_POOL_SIZE ?= 2
 DB_MAX_OVERFLOW ?= 0
 DEV := CALLCENTER_ENV=development
 
-.PHONY: run test lint faults soak bench bench-quick bench-sweep bench-profile bench-inprocess screening-report clean
+.PHONY: run test lint faults soak bench bench-quick bench-sweep bench-profile bench-inprocess screening-report screening-model clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,12 +56,22 @@ bench-sweep: $(VENV)/.dev
 bench-profile: $(VENV)/.dev
 	$(BIN)/python -m benchmarks --profile $(BENCH_ARGS)
 
+# Minutes of status callbacks at half the measured maximum (SOAK_SECONDS, default 300):
+# zero errors, every worker's memory flat, `ledger verify` clean. Not part of `make test`.
+soak: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
+
 # Statements and latency per webhook in-process (test client, SQLite unless --database-url).
 bench-inprocess: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.inprocess $(BENCH_ARGS)
 
 screening-report: $(VENV)/.runtime
 	$(DEV) $(BIN)/flask --app wsgi screening report $(REPORT_ARGS)
+
+# Retrain the screening classifier from tests/data/screening (corpus + held-out set) into
+# callcenter/domain/data/classifier.json; the same scripts give the same file.
+screening-model: $(VENV)/.runtime
+	$(DEV) $(BIN)/flask --app wsgi screening build-model
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -15,3 +15,36 @@ def _without_server_banner(self):
 
 
 _wsgi.Response.default_headers = _without_server_banner
+
+
+# Logs: gunicorn's error log (its destination and --log-level as given) carries the app's
+# records too, all as redacted JSON lines (callcenter/logs.py). The access log, if one is
+# asked for with --access-logfile, is redacted as well, but adds nothing to the app's own
+# request lines (`callcenter.request`: route template, status, duration, request id), which
+# never hold the raw path.
+from gunicorn import glogging as _glogging  # noqa: E402
+
+
+class JsonLogger(_glogging.Logger):
+    """gunicorn's logger, its handlers writing redacted JSON, the root logger sharing them."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        import logging
+
+        from callcenter import logs
+
+        root = logging.getLogger()
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                logs.protect(handler)
+        for handler in list(root.handlers):  # a previous setup's (configuration reload)
+            if getattr(handler, "_gunicorn", False) and handler not in self.error_log.handlers:
+                root.removeHandler(handler)
+        for handler in self.error_log.handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(self.loglevel)
+
+
+logger_class = JsonLogger

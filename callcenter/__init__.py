@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     register_config(app, test_config)
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -48,6 +50,24 @@ def register_config(app: Flask, test_config: dict | None) -> None:
     # text) into exception messages and so into logs, where erasure cannot reach them.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
+
+
+SECRET_SETTINGS = ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "STRIPE_SECRET_KEY",
+                   "STRIPE_WEBHOOK_SECRET", "CDR_WEBHOOK_SECRET", "METRICS_TOKEN",
+                   "SMTP_PASSWORD")
+
+
+def register_logging(app: Flask) -> None:
+    """Redacted JSON lines on stderr (LOG_LEVEL), unless logging is set up already.
+
+    Under gunicorn, `gunicorn.conf.py` has set up the root logger already; in tests, pytest
+    has. Either way the settings' secrets are removed from every line.
+    """
+    from callcenter import logs
+
+    logs.add_secrets(app.config.get(name) for name in SECRET_SETTINGS)
+    if not logging.getLogger().handlers:
+        logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
 
 
 def register_extensions(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from callcenter.extensions import db
@@ -51,3 +53,20 @@ def test_screening_report_shows_the_held_out_set_apart_with_its_first_passes(app
     assert "overall" in corpus and "Misses (0)" in corpus
     assert "batch ho1: first measured with lexicon v2, concepts v1, rules v1" in held
     assert "first pass" in held and "Held-out misses (0)" in held
+    assert "Time to screen a 2000-character script" not in corpus  # --repeat 0
+    held, _, classifier = held.partition("Classifier (holds for review what no rule names):")
+    assert "first pass with lexicon v3, concepts v3, rules v3 + classifier v1 trained" in held
+    assert "5-fold cross-validation (thresholds" in classifier
+    assert "batch ho3 left out (threshold" in classifier
+    assert "rules alone" in classifier and "rules + classifier" in classifier
+
+
+def test_screening_report_can_skip_the_classifier_figures_and_build_the_model(app, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["screening", "report", "--repeat", "0", "--folds", "0"])
+    assert result.exit_code == 0 and "Classifier (" not in result.output
+    out = tmp_path / "model.json"
+    built = runner.invoke(args=["screening", "build-model", "--out", str(out)])
+    assert built.exit_code == 0 and "holds at score" in built.output
+    shipped = Path(app.root_path) / "domain" / "data" / "classifier.json"
+    assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")

@@ -3,8 +3,10 @@
 Pure domain code: text in, hits out. One Aho-Corasick automaton over the normalized text
 (see `screening_text.normalize`) finds lexicon terms, concept phrases and cue phrases at
 once; negations and reports neutralize what they govern ("我们绝不会要求您转入安全账户",
-"诈骗案"), then concept rules judge combinations (`screening_rules`). Every hit is a slice
-of the ORIGINAL text, so the UI can highlight exactly what the tenant wrote.
+"诈骗案"), then concept rules judge combinations (`screening_rules`). When no rule blocks,
+a statistical classifier (`screening_model`) may still hold the text for review, its hits
+being the n-grams that weighed most. Every hit is a slice of the ORIGINAL text, so the UI
+can highlight exactly what the tenant wrote.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from itertools import accumulate
 
 import ahocorasick
 
+from callcenter.domain.screening_model import MODEL_VERSION, Model, load_model
 from callcenter.domain.screening_rules import (
     LATIN_WEIGHT,
     Concept,
@@ -47,6 +50,7 @@ _EXACT = frozenset({""})
 # How far a negation reaches forward in its sentence (normalized characters).
 _NEGATION_REACH_CJK, _NEGATION_REACH_LATIN = 20, 40
 LEXICON_RULE = "lexicon"
+CLASSIFIER_RULE = "classifier"
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,8 @@ class Screener:
 
     def __init__(self, terms: Iterable[Term], allow: Iterable[str] = (),
                  categories: Iterable[Category] = (), concepts: Iterable[Concept] = (),
-                 rules: Iterable[Rule] = (), cues: Cues = Cues(), version: str = "") -> None:
+                 rules: Iterable[Rule] = (), cues: Cues = Cues(), version: str = "",
+                 model: Model | None = None) -> None:
         self._terms = tuple(dict.fromkeys(terms))
         self._allow = tuple(dict.fromkeys(allow))
         self._categories = tuple(categories)
@@ -113,6 +118,7 @@ class Screener:
         self._rules = tuple(rules)
         self._cues = cues
         self.version = version
+        self.model = model  # the classifier that holds what no rule names (None: rules only)
         used = {c for r in self._rules for c in r.concepts()} | {
             c for names in self._unless.values() for c in names}
         missing = used - self._concepts.keys()
@@ -135,7 +141,12 @@ class Screener:
         """A new screener that also knows `terms`, `concepts` (merged by name) and `rules`."""
         return Screener((*self._terms, *terms), self._allow, self._categories,
                         (*self._concepts.values(), *concepts), (*self._rules, *rules),
-                        self._cues, self.version + "+admin")
+                        self._cues, self.version + "+admin", self.model)
+
+    def with_model(self, model: Model | None) -> Screener:
+        """The same rules with another classifier (None: rules only)."""
+        return Screener(self._terms, self._allow, self._categories, self._concepts.values(),
+                        self._rules, self._cues, self.version, model)
 
     def categories(self) -> tuple[Category, ...]:
         """The categories this screener reports, in agreement order."""
@@ -150,8 +161,38 @@ class Screener:
         return self._rules
 
     def scan(self, text: str) -> list[Hit]:
-        """All hits in `text`, sorted by start: un-negated lexicon terms, then fired rules."""
+        """All hits in `text`: un-negated lexicon terms and fired rules (sorted by start),
+        then, when no rule blocks and the classifier is confident, its n-grams (review)."""
         normalized, index = normalize(text)
+        hits = self._scan_rules(text, normalized, index)
+        if self.model is not None and not any(h.severity == "block" for h in hits):
+            hits.extend(self.classifier_hits(text, normalized, index))
+        return hits
+
+    def classifier_hits(self, text: str, normalized: str | None = None,
+                        index: list[int] | None = None) -> list[Hit]:
+        """The classifier's hold: one review hit per n-gram that weighed most, none when
+        its score is below the threshold. Alone it holds the script for an admin; beside
+        review hits of rules it tells the reviewer the wording reads as prohibited too."""
+        model = self.model
+        found = model.assess(text, normalized, index) if model is not None else None
+        if model is None or found is None or not model.holds(found):
+            return []
+        category = found.category or "other_illegal"
+        label = next((c.label_en for c in self._categories if c.key == category), category)
+        words = ", ".join(f"'{text[start:end]}'" for _, _, start, end in found.grams)
+        explanation = (f"No rule names it, but the statistical classifier reads this as "
+                       f"prohibited (score {found.score:.1f}, it holds from "
+                       f"{model.threshold:.1f}; nearest category: {label}). The n-grams that "
+                       f"weighed most: {words}. Read the whole script before deciding.")
+        return [Hit(gram, category, start, end, CLASSIFIER_RULE, "review", explanation)
+                for gram, _, start, end in found.grams]
+
+    def scan_rules(self, text: str) -> list[Hit]:
+        """The hits of the lexicon and the concept rules alone, sorted by start."""
+        return self._scan_rules(text, *normalize(text))
+
+    def _scan_rules(self, text: str, normalized: str, index: list[int]) -> list[Hit]:
         if not normalized:
             return []
         found = self._matches(text, normalized, index)
@@ -400,9 +441,12 @@ def _word_ok(text: str, normalized: str, index: list[int], lo: int, hi: int,
     return True
 
 
+def _text(name: str) -> str:
+    return resources.files("callcenter.domain").joinpath("data", name).read_text(encoding="utf-8")
+
+
 def _data(name: str) -> dict:
-    source = resources.files("callcenter.domain").joinpath("data", name)
-    return json.loads(source.read_text(encoding="utf-8"))
+    return json.loads(_text(name))
 
 
 def load_lexicon() -> tuple[list[Category], list[Term], list[str]]:
@@ -434,5 +478,6 @@ def _default_screener() -> Screener:
     categories, terms, allow = load_lexicon()
     concepts, rules, cues, version = load_rules(c.key for c in categories)
     lexicon_version = _data("lexicon.json")["version"]
+    model = load_model(_text("classifier.json"))
     return Screener(terms, allow, categories, concepts, rules, cues,
-                    f"lexicon v{lexicon_version}, {version}")
+                    f"lexicon v{lexicon_version}, {version}, classifier v{MODEL_VERSION}", model)

@@ -16,10 +16,12 @@ def init_app(app: Flask) -> None:
         i18n,
         overhead,
         providers,
+        request_log,
         security,
         untrusted,
     )
 
+    request_log.init_app(app)  # first: every later hook's log lines carry the request id
     security.trust_proxies(app)
     overhead.init_app(app)
     ops.init_app(app)

@@ -15,7 +15,7 @@ def screener() -> Screener:
 
 
 def fired(screener: Screener, text: str) -> set[str]:
-    return {hit.rule for hit in screener.scan(text) if hit.rule != "lexicon"}
+    return {hit.rule for hit in screener.scan(text) if hit.rule not in ("lexicon", "classifier")}
 
 
 FIRES = [
@@ -92,6 +92,14 @@ FIRES = [
     ("constitution.abolish_after", "Their constitution is illegitimate."),
     ("cult.recruit", "Our prophet has the final revelation: give all your savings to the temple."),
     ("fraud.gift_card", "Your power will be shut off today unless you pay with a Green Dot card."),
+    # families widened after the third held-out batch (its first pass recorded before)
+    ("violence.ultimatum", "今天再不还，我们的人就上你家门口堵你。"),
+    ("violence.ultimatum", "Pay what you owe by Friday or somebody is going to get hurt."),
+    ("porn.offer", "Private nude video packages, delivered discreetly."),
+    ("security.secrets_trade", "Copy the classified folder onto a USB stick, we pay well."),
+    ("constitution.reject", "宪法规定的基本原则早就该作废了，我们号召大家不再承认它。"),
+    ("constitution.reject", "The Constitution is a fraud, so refuse to recognize it."),
+    ("fraud.prize_fee", "恭喜您中奖了，请先把三百元物流保价金打到我们对公账户。"),
 ]
 
 
@@ -101,6 +109,13 @@ def test_each_rule_family_fires_on_its_combination(screener, rule, text):
 
 
 NEAR_MISSES = [
+    # the third held-out batch's near-misses of the families above
+    "同学们好，十二月四日是国家宪法日，欢迎参加宪法知识竞赛。",
+    "Our evening course on constitutional law covers the separation of powers.",
+    "会上会讲解“中奖要先交手续费”“冒充公检法要求转账”这些常见骗局的识别方法。",
+    "原告起诉某网络博主在视频中称其为“骗子”“黑心商家”。",
+    "We provide certified destruction of confidential and classified records.",
+    "We take a refundable $50 security deposit on pickup, returned when the bikes come back.",
     # one concept alone is not the combination
     "恭喜您在抽奖中获得二等奖，奖品由快递免费送达，无需支付任何费用。",
     "You won our raffle! Collect the prize at the front desk, no fee at all.",

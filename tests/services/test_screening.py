@@ -144,3 +144,23 @@ def test_report_command_prints_figures_misses_and_timing(app, tmp_path):
     checked = runner.invoke(args=["screening", "report", "--corpus", str(corpus),
                                   "--repeat", "0", "--check", "--with-admin-rules"])
     assert checked.exit_code != 0 and "below target" in checked.output
+
+
+def test_a_classifier_hold_is_a_review_showing_its_ngrams(session, monkeypatch):
+    from callcenter.domain import screening_model as sm
+    from callcenter.domain.screening import Screener
+    from callcenter.domain.screening_eval import Sample
+
+    texts = [("prohibited", "请先交手续费到指定账户。"), ("prohibited", "先交手续费，到账发货。"),
+             ("benign", "快递到了请取件。"), ("benign", "宽带下月到期请续费。")]
+    model = sm.train([Sample(f"s{i}", "zh", label, "obscene_violent_fraud", text)
+                      for i, (label, text) in enumerate(texts)], threshold=0.5)
+    eager = Screener.default().with_model(model)
+    monkeypatch.setattr(screening, "_cache", {})
+    monkeypatch.setattr(screening.Screener, "default", classmethod(lambda cls: eager))
+    text = "麻烦您先交手续费到指定账户，谢谢。"
+    verdict = screening.screen(session, text)
+    assert verdict.status == "pending_review" and verdict.reasons == []
+    assert {h["rule"] for h in verdict.hits} == {"classifier"}
+    assert all(text[h["start"]:h["end"]] == h["term"] for h in verdict.hits)
+    assert "classifier" in verdict.hits[0]["explanation"]

@@ -288,6 +288,31 @@ def test_reviewer_sees_the_rule_its_words_and_records_a_reason(client, factory, 
         assert (script.status, script.review_note) == ("rejected", "gambling and superstition")
 
 
+def test_reviewer_sees_a_classifier_hold_with_its_ngrams(client, factory, tenant, monkeypatch):
+    from callcenter.domain import screening_model as sm
+    from callcenter.domain.screening import Screener
+    from callcenter.domain.screening_eval import Sample
+    from callcenter.services import screening
+
+    texts = [("prohibited", "请先交手续费到指定账户。"), ("prohibited", "先交手续费，到账发货。"),
+             ("benign", "快递到了请取件。"), ("benign", "宽带下月到期请续费。")]
+    model = sm.train([Sample(f"s{i}", "zh", label, "obscene_violent_fraud", text)
+                      for i, (label, text) in enumerate(texts)], threshold=0.5)
+    eager = Screener.default().with_model(model)
+    monkeypatch.setattr(screening, "_cache", {})
+    monkeypatch.setattr(screening.Screener, "default", classmethod(lambda cls: eager))
+    resp = client.post(f"/api/v1/tenants/{tenant['id']}/scripts", headers=tenant["owner"],
+                       json={"title": "Held", "text": "麻烦您先交手续费到指定账户，谢谢。"})
+    body = resp.get_json()
+    assert body["status"] == "pending_review"
+    assert {h["rule"] for h in body["hits"]} == {"classifier"}
+    factory.admin("clf@x.test")
+    client.post("/login", data={"email": "clf@x.test", "password": PASSWORD})
+    page = client.get("/admin/scripts").get_data(as_text=True)
+    assert "Statistical classifier (holds for review):" in page
+    assert "<mark>手续费</mark>" in page or "<mark>先交手</mark>" in page
+
+
 def test_a_blocking_rule_rejects_the_script_with_its_explanation(client, tenant):
     resp = client.post(f"/api/v1/tenants/{tenant['id']}/scripts", headers=tenant["owner"],
                        json={"title": "Prize", "text": "您中了一等奖，领奖前先交保证金两千元。"})
@@ -309,6 +334,7 @@ def test_admin_adds_a_concept_and_a_rule_on_the_lexicon_page(client, factory, te
         "explanation": "A cure-all sold for money."})
     page = client.get("/admin/lexicon").get_data(as_text=True)
     assert "admin.miracle" in page and "miracle_water" in page
+    assert "statistical classifier" in page and "make screening-model" in page
     resp = client.post(f"/api/v1/tenants/{tenant['id']}/scripts", headers=tenant["owner"],
                        json={"title": "x", "text": "神奇药水一瓶只要九十九元。"})
     assert {h["rule"] for h in resp.get_json()["hits"]} == {"admin.miracle"}

@@ -141,7 +141,8 @@ def submit_script(tenant_id: int):
       responses:
         201:
           description: "{id, status, hits: [{term, category, start, end, rule, severity,
-            explanation}]}"
+            explanation}]}; rule is lexicon, a concept rule's id, or classifier (an n-gram
+            of the statistical classifier, severity review: the script is held)"
     """
     who = actor()
     tenant = tenant_for(session(), who, tenant_id, roles=LIST_ROLES)

@@ -61,7 +61,8 @@ def lexicon():
     return render_template("admin/lexicon.html", categories=current.categories(),
                            terms=scripts.lexicon_terms(session()),
                            entries=screening.entries(session()),
-                           concepts=sorted(current.concepts()), rules=current.rules())
+                           concepts=sorted(current.concepts()), rules=current.rules(),
+                           model=current.model)
 
 
 def _lexicon_change(form):
