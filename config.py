@@ -49,6 +49,14 @@ class Config:
     # Card top-up limits, decimal strings in the tenant's currency.
     TOPUP_MIN = os.environ.get("TOPUP_MIN", "10.00")
     TOPUP_MAX = os.environ.get("TOPUP_MAX", "10000.00")
+    # Manual credits (bank transfers an admin records) above this are refused: a typo's
+    # extra zeros never reach a balance. Decimal string in the tenant's currency.
+    MAX_MANUAL_TOPUP = os.environ.get("MAX_MANUAL_TOPUP", "100000.00")
+    # The platform's bank account, shown wherever a tenant is told to pay by transfer.
+    PLATFORM_BANK_NAME = os.environ.get("PLATFORM_BANK_NAME")
+    PLATFORM_BANK_ACCOUNT = os.environ.get("PLATFORM_BANK_ACCOUNT")
+    PLATFORM_BANK_HOLDER = os.environ.get("PLATFORM_BANK_HOLDER")
+    PLATFORM_BANK_SWIFT = os.environ.get("PLATFORM_BANK_SWIFT")
     # Days a terminated tenant's data is kept (for export) before `billing run` erases it.
     ERASURE_RETENTION_DAYS = _env_int("ERASURE_RETENTION_DAYS", 30)
     CDR_WEBHOOK_SECRET = os.environ.get("CDR_WEBHOOK_SECRET")
@@ -75,8 +83,17 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") != "0"
     MAIL_FROM = os.environ.get("MAIL_FROM")
+    # The platform's legal details, printed as the seller on every invoice and credit
+    # note (snapshotted at issue time). Unset: blank on the documents.
+    PLATFORM_LEGAL_NAME = os.environ.get("PLATFORM_LEGAL_NAME")
+    PLATFORM_TAX_ID = os.environ.get("PLATFORM_TAX_ID")
+    PLATFORM_ADDRESS = os.environ.get("PLATFORM_ADDRESS")
     # Least advance notice of maintenance without an explicit (audited) override.
     MIN_NOTICE_HOURS = _env_int("MIN_NOTICE_HOURS", 24)
+    # Least notice of a price raise without the tenant's recorded consent.
+    PRICE_NOTICE_DAYS = _env_int("PRICE_NOTICE_DAYS", 30)
+    # Ledger entries and calls older than this cannot be disputed.
+    DISPUTE_WINDOW_DAYS = _env_int("DISPUTE_WINDOW_DAYS", 365)
     # Background jobs (mail, SMS, deliveries) run in a thread of every app server.
     BACKGROUND_WORKER = os.environ.get("BACKGROUND_WORKER", "1") != "0"
     BACKGROUND_POLL_SECONDS = _env_int("BACKGROUND_POLL_SECONDS", 5)

@@ -100,8 +100,8 @@ def seed(dsn: str, *, tenants: int, hot_seats: int, now: datetime) -> Fleet:
                for tid, fund in zip(ids, funds, strict=True)])
         _copy(cur, "rate_plans", "tenant_id, version, default_per_minute_micros, "
               "initial_increment, subsequent_increment, connect_fee_micros, prefixes, "
-              "created_at",
-              [(tid, 1, RATE_MICROS, INCREMENT.initial, INCREMENT.subsequent, 0, "{}", at)
+              "created_at, effective_at",
+              [(tid, 1, RATE_MICROS, INCREMENT.initial, INCREMENT.subsequent, 0, "{}", at, at)
                for tid in ids])
         _copy(cur, "ledger_entries", "tenant_id, kind, amount_micros, balance_after_micros, "
               "idempotency_key, reference, memo, created_at",

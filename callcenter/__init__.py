@@ -50,6 +50,11 @@ def register_config(app: Flask, test_config: dict | None) -> None:
     # text) into exception messages and so into logs, where erasure cannot reach them.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
+    from callcenter.services import documents
+
+    documents.configure(legal_name=app.config.get("PLATFORM_LEGAL_NAME"),
+                        tax_id=app.config.get("PLATFORM_TAX_ID"),
+                        address=app.config.get("PLATFORM_ADDRESS"))
 
 
 SECRET_SETTINGS = ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "STRIPE_SECRET_KEY",

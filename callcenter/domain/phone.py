@@ -34,7 +34,10 @@ def _parse(raw: str, default_region: str | None = None) -> phonenumbers.PhoneNum
     try:
         number = phonenumbers.parse(raw.strip(), region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidNumber(f"not a phone number: {raw!r} ({exc})") from exc
+        # phonenumbers' own wording ("(0) Missing or invalid default region.") is for
+        # developers: say what to write instead.
+        raise InvalidNumber(f"not a phone number: {raw.strip()[:40]!r}; write it with its "
+                            "country code, such as +44 20 7946 0000") from exc
     # is_valid (not merely is_possible) so that unallocated ranges are caught before
     # they cost money or pollute consent lists.
     if not phonenumbers.is_valid_number(number):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import accumulate
@@ -55,10 +55,14 @@ CLASSIFIER_RULE = "classifier"
 
 @dataclass(frozen=True)
 class Term:
-    """A forbidden phrase and the category key it belongs to."""
+    """A forbidden phrase and the category key it belongs to. `described`: concepts that,
+    in the term's sentence, show it is reported or warned about rather than done (a court
+    judging "冒充公检法" fraudsters, a bank warning of it): the term then does not count.
+    Only for terms that name a crime rather than commit it."""
 
     text: str
     category: str
+    described: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,8 @@ class Screener:
         self.version = version
         self.model = model  # the classifier that holds what no rule names (None: rules only)
         used = {c for r in self._rules for c in r.concepts()} | {
-            c for names in self._unless.values() for c in names}
+            c for names in self._unless.values() for c in names} | {
+            c for t in self._terms for c in t.described}
         missing = used - self._concepts.keys()
         if missing:
             raise ValueError(f"rules use undefined concepts: {', '.join(sorted(missing))}")
@@ -205,7 +210,8 @@ class Screener:
             if entry.terms and "mask" not in entry.roles and not reader.neutralized(lo, hi, True):
                 start, end = index[lo], index[hi - 1] + 1
                 hits.extend(Hit(t.text, t.category, start, end) for t in entry.terms
-                            if not reader.explained(lo, self._unless.get(t.category, ())))
+                            if not reader.explained(lo, self._unless.get(t.category, ()))
+                            and not reader.explained(lo, t.described))
         if self._rules and reader.present:
             hits.extend(self._rule_hits(reader, index))
         hits.sort(key=lambda h: (h.start, h.end, h.category, h.term, h.rule))
@@ -452,11 +458,14 @@ def _data(name: str) -> dict:
 def load_lexicon() -> tuple[list[Category], list[Term], list[str]]:
     """Categories, terms and allow-list phrases from the lexicon.json shipped beside this module."""
     data = _data("lexicon.json")
+    described = data.get("described", {})
+    named, unless = set(described.get("terms", ())), tuple(described.get("unless", ()))
     categories, terms = [], []
     for item in data["categories"]:
         categories.append(Category(item["key"], item["label_zh"], item["label_en"],
                                    tuple(item.get("unless", ()))))
-        terms.extend(Term(text, item["key"]) for text in item["terms"])
+        terms.extend(Term(text, item["key"], unless if text in named else ())
+                     for text in item["terms"])
     return categories, terms, list(data.get("allow", []))
 
 

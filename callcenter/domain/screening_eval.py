@@ -376,7 +376,7 @@ def format_generalization(model: sm.Model | None, cv: Generalization,
     out = [f"Classifier (holds for review what no rule names): {about}",
            "  Out of sample: each script is screened by a model trained without it (its",
            "  threshold chosen without it too). A hold counts as a false alarm. The rules",
-           "  are today's: tuned on the corpus and on batches ho1-ho2 (see first passes).", "",
+           "  are today's: tuned on the corpus and on every batch (see first passes).", "",
            f"    {'':<8}{'rules alone':^29}  {'classifier alone':^29}  {'rules + classifier':^29}",
            f"    {'':<8}" + f"{'caught':>14} {'alarms':>14}  " * 3]
     for result in (cv, *batches):

@@ -14,6 +14,7 @@ import unicodedata
 from bisect import bisect_right
 from itertools import compress
 
+import ahocorasick
 import opencc
 
 # Dropped by normalize(): separators, punctuation, symbols, controls/format characters
@@ -44,6 +45,73 @@ _CLAUSE_END = re.compile(r"[。！？!?；;\n…，,：:]|\.(?=\s|$)")
 _LIST_WORD = re.compile(r"\b(?:or|nor)\b", re.IGNORECASE)
 _ASIDE = re.compile(r"\s*[,，]")
 
+# High-risk words written in toneless pinyin to slip past the Chinese ones ("jimi wenjian",
+# "bing du"): each becomes its Chinese word in the normalized text, so every rule and term
+# written in Chinese sees it. Only multi-syllable words unlikely to be English are listed.
+PINYIN = {
+    # secrets and the state
+    "jimi wenjian": "机密文件", "juemi wenjian": "绝密文件", "mimi wenjian": "秘密文件",
+    "sheshe wenjian": "涉密文件", "guojia jimi": "国家机密", "guojia mimi": "国家秘密",
+    "junshi qingbao": "军事情报", "junshi jimi": "军事机密", "jimi ziliao": "机密资料",
+    "neibu wenjian": "内部文件", "neibu ziliao": "内部资料", "tuifan zhengfu": "推翻政府",
+    "dianfu zhengquan": "颠覆政权", "guojia zhengquan": "国家政权", "gongchandang": "共产党",
+    # drugs and weapons
+    "bingdu": "冰毒", "dupin": "毒品", "haluoyin": "海洛因", "kekayin": "可卡因",
+    "yaotouwan": "摇头丸", "mayao": "麻药", "miyao": "迷药", "dama yan": "大麻烟",
+    "qiangzhi": "枪支", "shouqiang": "手枪", "fangzhenqiang": "仿真枪", "qiqiang": "气枪",
+    "zhayao": "炸药", "jiazheng": "假证", "jia shenfenzheng": "假身份证",
+    "shenfenzheng": "身份证", "yinhangka": "银行卡", "fapiao": "发票",
+    # gambling
+    "dubo": "赌博", "duchang": "赌场", "wangdu": "网赌", "bocai": "博彩",
+    "baijiale": "百家乐", "liuhecai": "六合彩", "duqiu": "赌球", "xiazhu": "下注",
+    # fraud
+    "zhongjiang": "中奖", "yidengjiang": "一等奖", "lingjiang": "领奖", "duijiang": "兑奖",
+    "shouxufei": "手续费", "baozhengjin": "保证金", "jiedongfei": "解冻费",
+    "gongzhengfei": "公证费", "geren suodeshui": "个人所得税",
+    "anquan zhanghu": "安全账户", "jianguan zhanghu": "监管账户", "zhiding zhanghu": "指定账户",
+    "zhuanzhang": "转账", "huikuan": "汇款", "yanzhengma": "验证码", "xiqian": "洗钱",
+    "zhapian": "诈骗", "shuadan": "刷单", "daikuan": "贷款", "jingcha": "警察",
+    "gongan": "公安", "gongjianfa": "公检法", "jianchayuan": "检察院", "fayuan": "法院",
+    "tongjiling": "通缉令", "daibu": "逮捕", "shexian": "涉嫌",
+    # sex
+    "seqing": "色情", "luoliao": "裸聊", "yuepao": "约炮", "yuanjiao": "援交",
+}
+_SYLLABLE = re.compile(
+    r"er|(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uan|"
+    r"uai|van|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ue|ui|a|o|e|i|u|v)")
+
+
+def _syllables(word: str) -> list[str]:
+    """Split toneless pinyin into syllables: the longest one that leaves a valid start
+    ("dianfu" is dian-fu, "xiqian" xi-qian)."""
+    out, pos = [], 0
+    while pos < len(word):
+        end = next((end for end in range(len(word), pos, -1)
+                    if _SYLLABLE.fullmatch(word, pos, end)
+                    and (end == len(word) or _SYLLABLE.match(word, end))), None)
+        if end is None:
+            raise ValueError(f"not pinyin: {word!r}")
+        out.append(word[pos:end])
+        pos = end
+    return out
+
+
+def _pinyin_table() -> tuple[ahocorasick.Automaton, dict[str, tuple[str, frozenset[int]]]]:
+    table = {}
+    automaton = ahocorasick.Automaton()
+    for spelled, hanzi in PINYIN.items():
+        key = spelled.replace(" ", "")
+        cuts, pos = set(), 0
+        for syllable in _syllables(key)[:-1]:
+            pos += len(syllable)
+            cuts.add(pos)
+        table[key] = (hanzi, frozenset(cuts))
+        automaton.add_word(key, key)
+    automaton.make_automaton()
+    return automaton, table
+
+
+_PINYIN_AUTOMATON, _PINYIN_WORDS = _pinyin_table()
 _t2s = opencc.OpenCC("t2s")
 _t2s_lock = threading.Lock()
 # Original character -> its normalized piece ("" when dropped, "fi" for U+FB01).
@@ -101,13 +169,44 @@ def _unleet(text: str, parts: list[str]) -> None:
                 parts[i] = _LEET.get(parts[i], parts[i])
 
 
+def _pinyin(text: str, parts: list[str], normalized: str, index: list[int]) -> bool:
+    """Write listed pinyin words ("jimi wenjian", "bing du") as their Chinese word: the
+    first character on the first letter, the last on the last letter, so a hit highlights
+    the pinyin as written. The word must stand alone (no Latin letter glued on either side)
+    and may be broken only between syllables, or letter by letter ("d u p i n").
+    Returns whether anything changed."""
+    changed, done = False, -1
+    for last, key in _PINYIN_AUTOMATON.iter(normalized):
+        lo = last + 1 - len(key)
+        start, end = index[lo], index[last] + 1
+        if start <= done or latin_before(text, start) or latin_run_after(text, end):
+            continue
+        where = index[lo : last + 1]
+        if any(len(parts[i]) != 1 for i in where):  # an expanded character ("ﬁ")
+            continue
+        hanzi, cuts = _PINYIN_WORDS[key]
+        breaks = {k for k in range(1, len(key)) if where[k] != where[k - 1] + 1}
+        if not (breaks <= cuts or len(breaks) == len(key) - 1):
+            continue
+        starts = [0, *sorted(cuts)]
+        if len(starts) != len(hanzi):
+            starts = list(range(len(hanzi)))
+        positions = [where[k] for k in starts[:-1]] + [where[-1]]
+        for i in where:
+            parts[i] = ""
+        for char, pos in zip(hanzi, positions, strict=True):
+            parts[pos] = char
+        changed, done = True, end - 1
+    return changed
+
+
 def normalize(text: str) -> tuple[str, list[int]]:
     """Return the matching form of `text` and, per normalized character, its original index.
 
     NFKC (full-width to half-width), casefold, look-alike Cyrillic/Greek letters to Latin,
     traditional to simplified Chinese, symbols and digits inside Latin words to letters,
-    then whitespace, punctuation, symbols other than currency signs and zero-width/format
-    characters removed.
+    listed high-risk pinyin words ("jimi wenjian") to their Chinese word, then whitespace,
+    punctuation, symbols other than currency signs and zero-width/format characters removed.
     """
     chars = set(text)
     for char in chars.difference(_pieces):
@@ -115,8 +214,15 @@ def normalize(text: str) -> tuple[str, list[int]]:
     parts = list(map(_pieces.__getitem__, text))
     if _LEET_RE.search(text):
         _unleet(text, parts)
+    normalized, index = _joined(parts)
+    if _pinyin(text, parts, normalized, index):
+        normalized, index = _joined(parts)
+    return normalized, index
+
+
+def _joined(parts: list[str]) -> tuple[str, list[int]]:
     normalized = "".join(parts)
-    index = list(compress(range(len(text)), parts))
+    index = list(compress(range(len(parts)), parts))
     if len(index) != len(normalized):  # a character expanded, e.g. the "fi" ligature
         index = [i for i, part in enumerate(parts) for _ in part]
     return normalized, index

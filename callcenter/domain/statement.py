@@ -16,10 +16,10 @@ _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # Each ledger kind feeds one total; kinds not listed (a later feature's) count as
 # adjustments, so the totals always add up to closing - opening.
 TOTALS = ("topups", "refunds", "call_charges", "sms_charges", "seat_rent", "late_fees",
-          "adjustments")
+          "credits", "adjustments")
 TOTAL_OF_KIND = {"topup": "topups", "refund": "refunds", "call": "call_charges",
                  "sms": "sms_charges", "seat_rental": "seat_rent", "late_fee": "late_fees",
-                 "adjustment": "adjustments", "write_off": "adjustments"}
+                 "credit": "credits", "adjustment": "adjustments", "write_off": "adjustments"}
 
 
 @dataclass(frozen=True, order=True)

@@ -3,6 +3,7 @@
 from callcenter.models.auto_topup import AutoTopup
 from callcenter.models.base import Base, UTCDateTime, utcnow
 from callcenter.models.call import CALL_STATUSES, TERMINAL_STATUSES, Call
+from callcenter.models.care import COMPLAINT_KINDS, DISPUTE_STATUSES, Complaint, Dispute
 from callcenter.models.compliance import (
     SCRIPT_STATUSES,
     Consent,
@@ -11,6 +12,7 @@ from callcenter.models.compliance import (
     ScreeningRule,
     Script,
 )
+from callcenter.models.documents import INVOICE_KINDS, CreditNote, DocumentCounter, Invoice
 from callcenter.models.inbox import InboundEvent
 from callcenter.models.job import JOB_STATUSES, Job
 from callcenter.models.ledger import AuditLog, Hold, LedgerEntry
@@ -44,7 +46,9 @@ from callcenter.models.webhook import (
 
 __all__ = [
     "CALL_STATUSES", "TERMINAL_STATUSES", "Call", "InboundEvent",
+    "COMPLAINT_KINDS", "DISPUTE_STATUSES", "Complaint", "Dispute",
     "SCRIPT_STATUSES", "Consent", "DncEntry", "LexiconTerm", "Script", "ScreeningRule",
+    "INVOICE_KINDS", "CreditNote", "DocumentCounter", "Invoice",
     "Erasure", "Payment", "Termination", "TerminationLine",
     "JOB_STATUSES", "Job", "AutoTopup",
     "BATCH_STATUSES", "FINAL_MESSAGE_STATUSES", "MESSAGE_STATUSES", "SmsBatch", "SmsMessage",

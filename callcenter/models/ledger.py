@@ -18,7 +18,7 @@ class LedgerEntry(Base):
         sa.UniqueConstraint("tenant_id", "idempotency_key"),
         sa.CheckConstraint(
             "kind IN ('topup','call','sms','seat_rental','late_fee','refund',"
-            "'adjustment','write_off')",
+            "'adjustment','write_off','credit')",
             name="kind",
         ),
         sa.Index("ix_ledger_entries_tenant_id_id", "tenant_id", "id"),

@@ -51,6 +51,15 @@ class Tenant(Base):
     sms_signature: Mapped[str | None] = mapped_column(sa.String(40))
     sms_opt_out_text: Mapped[str | None] = mapped_column(sa.String(100))
     sms_opt_out_text_cn: Mapped[str | None] = mapped_column(sa.String(40))
+    # Invoicing: the tenant's legal details (snapshotted onto each document), its VAT-style
+    # tax rate in parts per million (60000 = 6 %; prices are tax-inclusive), and whether
+    # it books usage and so gets a usage invoice each month.
+    legal_name: Mapped[str | None] = mapped_column(sa.String(200))
+    tax_id: Mapped[str | None] = mapped_column(sa.String(64))
+    address: Mapped[str | None] = mapped_column(sa.String(500))
+    tax_rate_ppm: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    invoice_usage_monthly: Mapped[bool] = mapped_column(default=False,
+                                                        server_default=sa.false())
     activated_on: Mapped[date | None] = mapped_column(sa.Date)
     # Seat rental cycle: periods are counted from the anchor; period_end is the next
     # renewal date (exclusive end of the period billed last).
@@ -95,6 +104,13 @@ class RatePlan(Base):
     # Price of one SMS segment (None: messages are not sold) and per prefix, as above.
     sms_per_segment_micros: Mapped[int | None]
     sms_prefixes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Monthly rent of one seat under this plan (None: the tenant's seat_price_monthly).
+    seat_price_monthly_micros: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)  # published
+    # In force from here until a later version's effective_at (services/rates.py).
+    effective_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A raise sooner than the notice period: the tenant agreed (recorded by an admin).
+    tenant_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    consent_note: Mapped[str | None] = mapped_column(sa.String(500))
 
     tenant: Mapped[Tenant] = relationship(back_populates="rate_plans")

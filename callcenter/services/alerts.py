@@ -56,7 +56,7 @@ def crossed(session: Session, tenant_id: int, *, now: datetime) -> Alert | None:
             balance=format_amount(balance), threshold=format_amount(threshold))
         job = mail.queue(uow_module.of(session), to=owners, subject=subject, body=body,
                          topic="low_balance", now=now, tenant_id=tenant_id,
-                         path="/portal/payments")
+                         path="/portal/payments", transfer_reference=code or None)
         alert.mail_job_id = job.id if job else None
     session.flush()
     return alert

@@ -20,7 +20,7 @@ from callcenter.domain import lifecycle
 from callcenter.domain.billing_cycle import late_fee, period_containing
 from callcenter.domain.errors import InsufficientFunds
 from callcenter.models import Arrear, Seat, SeatCharge, Tenant
-from callcenter.services import arrears, audit, events, ledger
+from callcenter.services import arrears, audit, events, ledger, rates
 from callcenter.services.uow import UnitOfWork
 
 BATCH_SIZE = 100
@@ -77,7 +77,8 @@ def _renew(session: Session, tenant: Tenant, today: date, now: datetime,
         period = period_containing(tenant.billing_anchor, tenant.billing_period_months,
                                    tenant.period_end)
         seats = _seats_to_charge(session, tenant, period.start, period.end)
-        price = tenant.seat_price_monthly_micros * tenant.billing_period_months
+        # The seat price of the plan in force on the renewal date (services/rates.py).
+        price = rates.seat_price_on(session, tenant, period.start) * tenant.billing_period_months
         total = price * len(seats)
         entry_id = arrear_id = None
         if total > 0:
@@ -224,8 +225,9 @@ def summary(session: Session, tenant: Tenant) -> BillingSummary:
     return BillingSummary(
         period_months=tenant.billing_period_months, active_seats=seats,
         next_renewal_on=tenant.period_end,
-        next_renewal_micros=seats * tenant.seat_price_monthly_micros
-        * tenant.billing_period_months,
+        next_renewal_micros=seats * tenant.billing_period_months * (
+            rates.seat_price_on(session, tenant, tenant.period_end) if tenant.period_end
+            else tenant.seat_price_monthly_micros),
         arrears_micros=sum(a.amount_micros for a in unpaid), unpaid=unpaid,
         past_due_since=tenant.past_due_since, suspends_on=lifecycle.suspends_on(tenant),
         late_fee_per_day_micros=late_fee(rent_due, percent),

@@ -3,9 +3,9 @@
 Renewals and dunning up to `as_of`, then what the real clock makes due: automatic
 terminations of tenants suspended too long, erasure after the retention period, card
 refunds recorded but never sent, last month's statements (issued and mailed on the
-first run in a month), the pruning of old failed sign-ins, and last the ledger audit,
-whose mismatches alert the admins. Each tenant
-is its own transaction, so a failing one does not stop the rest.
+first run in a month), last month's usage invoices (tenants that book usage), the
+pruning of old failed sign-ins, and last the ledger audit, whose mismatches alert the
+admins. Each tenant is its own transaction, so a failing one does not stop the rest.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from datetime import datetime, timedelta
 from callcenter.domain.errors import DomainError, InvalidInput
 from callcenter.domain.money import format_amount
 from callcenter.integrations.stripe_gateway import PaymentGateway
-from callcenter.services import auth, billing, erasure, ledger_audit, statements, termination
+from callcenter.services import (
+    auth,
+    billing,
+    erasure,
+    invoices,
+    ledger_audit,
+    statements,
+    termination,
+)
 from callcenter.services.access import SYSTEM, Actor, require_admin
 from callcenter.services.uow import UnitOfWork
 
@@ -32,6 +40,7 @@ class JobReport:
     refunds_sent: int = 0
     ledger_mismatches: int = 0
     statements_issued: list[int] = field(default_factory=list)
+    usage_invoices_issued: list[int] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -62,13 +71,15 @@ def run(uow: UnitOfWork, actor: Actor, *, as_of: datetime, now: datetime, retent
     for tenant_id in termination.tenants_with_unsent_refunds(uow.session):
         sent += len(termination.send_refunds(uow, gateway, tenant_id, now=now))
     issued = statements.issue_due(uow, now=now)
+    invoiced = invoices.issue_due_usage(uow, now=now)
     auth.prune_login_attempts(uow.session, before=now - timedelta(days=1))
     uow.commit()
     # Last, on the books as the run left them: any mismatch alerts the admins.
     mismatches = ledger_audit.audit_and_alert(uow.session, now=now)
     uow.commit()
     return JobReport(billing=report, erasure=erased, refunds_sent=sent,
-                     statements_issued=issued, ledger_mismatches=len(mismatches))
+                     statements_issued=issued, usage_invoices_issued=invoiced,
+                     ledger_mismatches=len(mismatches))
 
 
 def _by_currency(amounts) -> dict[str, str]:
@@ -89,4 +100,5 @@ def report_json(report: JobReport) -> dict:
         "erasure": report.erasure, "refunds_sent": report.refunds_sent,
         "ledger_mismatches": report.ledger_mismatches,
         "statements_issued": len(report.statements_issued),
+        "usage_invoices_issued": len(report.usage_invoices_issued),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,16 +18,18 @@ from callcenter.services.access import Actor
 
 @dataclass(frozen=True)
 class CallFilter:
-    """Validated filters of a call listing; dates are UTC calendar days, inclusive."""
+    """Validated filters of a call listing; dates are calendar days in `zone` (the API's
+    are UTC, the pages' the tenant's timezone), inclusive."""
 
     date_from: date | None = None
     date_to: date | None = None
     status: str | None = None
     seat_id: int | None = None
     number: str | None = None
+    zone: str = "UTC"
 
 
-def parse_filter(args: dict) -> CallFilter:
+def parse_filter(args: dict, zone: str = "UTC") -> CallFilter:
     """Query-string values -> CallFilter, or InvalidInput naming the field."""
     def day(name: str) -> date | None:
         value = args.get(name) or None
@@ -45,7 +48,7 @@ def parse_filter(args: dict) -> CallFilter:
     seat = args.get("seat_id") or None
     seat_id = parse_id(seat, "seat_id") if seat is not None else None
     number = (args.get("number") or "").strip() or None
-    return CallFilter(day("from"), day("to"), status, seat_id, number)
+    return CallFilter(day("from"), day("to"), status, seat_id, number, zone)
 
 
 def _scoped(actor: Actor, tenant_id: int, f: CallFilter):
@@ -54,10 +57,12 @@ def _scoped(actor: Actor, tenant_id: int, f: CallFilter):
         # Agents see the calls of the seats assigned to them, nothing else.
         mine = sa.select(Seat.id).where(Seat.agent_user_id == actor.user_id)
         stmt = stmt.where(Call.seat_id.in_(mine))
+    tz = ZoneInfo(f.zone)
     if f.date_from:
-        stmt = stmt.where(Call.created_at >= datetime.combine(f.date_from, time(), UTC))
+        start = datetime.combine(f.date_from, time(), tz).astimezone(UTC)
+        stmt = stmt.where(Call.created_at >= start)
     if f.date_to:
-        end = datetime.combine(f.date_to + timedelta(days=1), time(), UTC)
+        end = datetime.combine(f.date_to + timedelta(days=1), time(), tz).astimezone(UTC)
         stmt = stmt.where(Call.created_at < end)
     if f.status:
         stmt = stmt.where(Call.status == f.status)
@@ -76,6 +81,24 @@ def calls(session: Session, actor: Actor, tenant_id: int, f: CallFilter, *,
     if before_id is not None:
         stmt = stmt.where(Call.id < before_id)
     return list(session.scalars(stmt.order_by(Call.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class CallTotals:
+    """The totals of a filtered listing: calls, billed seconds, charges."""
+
+    calls: int
+    billed_seconds: int
+    charge_micros: int
+
+
+def totals(session: Session, actor: Actor, tenant_id: int, f: CallFilter) -> CallTotals:
+    """Totals of every call the filter matches (not just the page shown), in one query."""
+    sub = _scoped(actor, tenant_id, f).subquery()
+    row = session.execute(sa.select(
+        sa.func.count(sub.c.id), sa.func.coalesce(sa.func.sum(sub.c.billed_seconds), 0),
+        sa.func.coalesce(sa.func.sum(sub.c.charge_micros), 0))).one()
+    return CallTotals(int(row[0]), int(row[1]), int(row[2]))
 
 
 def iter_all(session: Session, actor: Actor, tenant_id: int, f: CallFilter,

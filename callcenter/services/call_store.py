@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,7 +44,10 @@ def _p(table: sa.Table, column: str, name: str | None = None) -> sa.BindParamete
 
 @functools.cache
 def _authorization_query() -> sa.Select:
-    plan_in_force = (sa.select(plans.c.id).where(plans.c.tenant_id == tenants.c.id)
+    # tenants.rate_plan_at's rule: the newest version effective by now.
+    plan_in_force = (sa.select(plans.c.id)
+                     .where(plans.c.tenant_id == tenants.c.id,
+                            plans.c.effective_at <= _p(plans, "effective_at", "now"))
                      .order_by(plans.c.version.desc()).limit(1).scalar_subquery())
     retried = (sa.select(calls.c.id).where(calls.c.provider == _p(calls, "provider"),
                                            calls.c.provider_call_id == _p(calls,
@@ -65,13 +69,13 @@ def _authorization_query() -> sa.Select:
 
 
 def authorization_facts(session: Session, *, identity: str, callee: str, provider: str,
-                        provider_call_id: str | None) -> Row | None:
-    """Seat, tenant settings, available funds, plan in force, list checks, and the call
+                        provider_call_id: str | None, now: datetime) -> Row | None:
+    """Seat, tenant settings, available funds, plan in force at `now`, list checks, and the call
     already recorded for this provider id (a retry); None for an unknown seat."""
     session.flush()  # Core statements do not autoflush the session's pending objects
     return session.execute(_authorization_query(), {
         "identity": identity, "callee": callee, "provider": provider,
-        "provider_call_id": provider_call_id}).first()
+        "provider_call_id": provider_call_id, "now": now}).first()
 
 
 def available(session: Session, tenant_id: int) -> int:

@@ -121,7 +121,7 @@ def authorize(session: Session, *, seat_identity: str, to: str, now: datetime, p
         callee = None
     facts = call_store.authorization_facts(
         session, identity=seat_identity, callee=callee or "", provider=provider,
-        provider_call_id=provider_call_id)
+        provider_call_id=provider_call_id, now=now)
     if facts is None or (scope_tenant_id is not None and facts.tenant_id != scope_tenant_id):
         if scope_tenant_id is not None:
             raise NotFound("seat not found")

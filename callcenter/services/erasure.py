@@ -74,6 +74,13 @@ POLICIES: dict[str, Policy] = {
     "sms_batches": Policy("keep"),  # the text sent; numbers in it are tokenized
     "sms_messages": Policy("tokenize", ("to_number",)),  # segments and charges stay
     "sms_replies": Policy("delete"),  # what people wrote back, and their numbers
+    # Disputes stay with the ledger they concern; the tenant's own words go.
+    "disputes": Policy("keep", ("reason", "evidence")),
+    "complaints": Policy("keep", ("number", "note")),  # the called person's number, story
+    # Issued invoices and credit notes are accounting records (tax law keeps them for
+    # years): kept as issued, with the legal details of a business, not of a person.
+    "invoices": Policy("keep"),
+    "credit_notes": Policy("keep"),
 }
 
 E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")

@@ -209,6 +209,20 @@ def entries(session: Session, tenant_id: int, *, before_id: int | None = None,
     return list(session.scalars(stmt.order_by(LedgerEntry.id.desc()).limit(limit)))
 
 
+def entries_between(session: Session, tenant_id: int, *, since: datetime | None = None,
+                    until: datetime | None = None, offset: int = 0, limit: int = 50
+                    ) -> list[LedgerEntry]:
+    """A page of the tenant's entries in [since, until), newest first by time."""
+    stmt = sa.select(LedgerEntry).where(LedgerEntry.tenant_id == tenant_id)
+    if since is not None:
+        stmt = stmt.where(LedgerEntry.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(LedgerEntry.created_at < until)
+    return list(session.scalars(stmt.order_by(LedgerEntry.created_at.desc(),
+                                              LedgerEntry.id.desc())
+                                .offset(offset).limit(limit)))
+
+
 def ledger_sum(session: Session, tenant_id: int) -> int:
     """Sum of the tenant's entries: equals the cached balance, always."""
     return session.scalar(

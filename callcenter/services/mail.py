@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.integrations import mailer
 from callcenter.models import Job, User
-from callcenter.services import background
+from callcenter.services import background, mail_texts
 from callcenter.services.uow import UnitOfWork
 
 KIND = "mail"
@@ -33,21 +33,29 @@ def owner_emails(session: Session, tenant_id: int) -> list[str]:
 
 def queue(uow: UnitOfWork, *, to: list[str], subject: str, body: str, topic: str,
           now: datetime, tenant_id: int | None = None, path: str | None = None,
-          dedupe_key: str | None = None) -> Job | None:
+          dedupe_key: str | None = None, transfer_reference: str | None = None
+          ) -> Job | None:
     """Write a mail to the outbox in the caller's transaction; None if `dedupe_key` was
     used before. `path` is a page of the app, linked under the body when PUBLIC_BASE_URL
-    is set; `topic` says what the mail is about (low_balance, notice, statement)."""
+    is set; `topic` says what the mail is about (low_balance, notice, statement);
+    with `transfer_reference` (an account code) the platform's bank details
+    (PLATFORM_BANK_*) are added when it is sent."""
     payload = {"to": list(to), "subject": subject, "body": body, "topic": topic,
                "path": path}
+    if transfer_reference:
+        payload["transfer_reference"] = transfer_reference
     return background.enqueue(uow, KIND, payload, now=now, tenant_id=tenant_id,
                               dedupe_key=dedupe_key)
 
 
 def _body(payload: dict[str, Any], config: Any) -> str:
+    body = payload["body"]
+    if payload.get("transfer_reference") and config.get("PLATFORM_BANK_ACCOUNT"):
+        body = f"{body}\n{mail_texts.bank_transfer(config, payload['transfer_reference'])}"
     base = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     if base and payload.get("path"):
-        return f"{payload['body']}\n\n{base}{payload['path']}\n"
-    return payload["body"]
+        return f"{body}\n\n{base}{payload['path']}\n"
+    return body
 
 
 @background.handler(KIND)

@@ -41,6 +41,7 @@ Call charges: {call_charges}
 SMS charges: {sms_charges}
 Seat rent: {seat_rent}
 Late fees: {late_fees}
+Service credits: {credits}
 Adjustments: {adjustments}
 Closing balance: {closing_balance}
 
@@ -48,6 +49,24 @@ Calls placed: {placed}, answered: {answered}, billed minutes: {minutes}.
 
 Sign in to download it as PDF or CSV.
 """
+
+
+BANK_TRANSFER = """To pay by bank transfer:
+Bank: {name}
+Account holder: {holder}
+Account number: {account}
+{swift}Reference: {reference}
+"""
+
+
+def bank_transfer(config, reference: str) -> str:
+    """The platform's bank details (PLATFORM_BANK_*) for a transfer quoting `reference`."""
+    swift = config.get("PLATFORM_BANK_SWIFT")
+    return BANK_TRANSFER.format(name=config.get("PLATFORM_BANK_NAME") or "",
+                                holder=config.get("PLATFORM_BANK_HOLDER") or "",
+                                account=config["PLATFORM_BANK_ACCOUNT"],
+                                swift=f"SWIFT / BIC: {swift}\n" if swift else "",
+                                reference=reference)
 
 
 def _signed(body: str) -> str:
@@ -73,3 +92,47 @@ def notice(*, starts: str, ends: str, timezone: str, services: list[str],
 def statement(**values: str) -> tuple[str, str]:
     """Subject and body of the monthly statement (figures as decimal strings)."""
     return STATEMENT_SUBJECT.format(**values), _signed(STATEMENT_BODY.format(**values))
+
+
+PRICE_CHANGE_SUBJECT = "Your prices change on {effective}: {name}"
+PRICE_CHANGE_BODY = """Hello,
+
+The prices of {name} change on {effective} ({timezone}). Amounts in {currency}.
+
+{lines}
+
+Calls and messages authorized before then keep the old prices.
+"""
+
+
+def price_change(*, name: str, currency: str, timezone: str, effective: str,
+                 lines: list[tuple[str, str, str]]) -> tuple[str, str]:
+    """Subject and body of a price change: (item, old, new) lines side by side."""
+    width = max(len(item) for item, _, _ in lines)
+    table = "\n".join(f"{item.ljust(width)}  {old} -> {new}" for item, old, new in lines)
+    values = {"name": name, "currency": currency, "timezone": timezone,
+              "effective": effective, "lines": table}
+    return (PRICE_CHANGE_SUBJECT.format(**values),
+            _signed(PRICE_CHANGE_BODY.format(**values)))
+
+
+DISPUTE_SUBJECT = "Your dispute {id} is {status}: {name}"
+DISPUTE_BODY = """Hello,
+
+Your dispute {id} of a charge of {disputed} {currency} is {status}.
+
+{credit}Our note: {note}
+
+The dispute and its answer are on the Disputes page.
+"""
+DISPUTE_CREDIT = "We credited {amount} {currency} to your balance.\n\n"
+
+
+def dispute_resolved(*, id: int, name: str, status: str, disputed: str, currency: str,
+                     note: str, credit: str | None) -> tuple[str, str]:
+    """Subject and body of a dispute's answer (a credit's amount when there is one)."""
+    values = {"id": id, "name": name, "status": status, "disputed": disputed,
+              "currency": currency, "note": note,
+              "credit": DISPUTE_CREDIT.format(amount=credit, currency=currency)
+              if credit else ""}
+    return DISPUTE_SUBJECT.format(**values), _signed(DISPUTE_BODY.format(**values))

@@ -1,9 +1,11 @@
 """Rate plans cached per process: a plan version never changes once written.
 
 `rates.set_rates` stores every change as a new version, so a plan row is immutable and
-its id names its content. The call hot path reads which plan is in force (the highest
-version) in its one query, so an admin's new rates apply from the next call; the
-plan's rates and prefixes come from here, loaded once per process and database.
+its id names its content (only a pending tenant's seat price, not cached here, is ever
+rewritten). The call hot path reads which plan is in force (the newest version effective
+by now, as `tenants.rate_plan_at`) in its one query, so new rates apply from the next
+call after they take effect; the plan's rates and prefixes come from here, loaded once
+per process and database.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from callcenter.domain.billing_cycle import Period, period_containing, prorated_
 from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
 from callcenter.models import Seat, SeatCharge, Tenant
-from callcenter.services import audit, ledger
+from callcenter.services import audit, ledger, rates
 from callcenter.services.access import Actor, require_admin
 
 MAX_SEATS_PER_REQUEST = 100
@@ -45,6 +45,25 @@ def _labels(session: Session, tenant: Tenant, count: int | None, label: str | No
     return [f"Seat {existing + i + 1}" for i in range(count)]
 
 
+def _check_open(tenant: Tenant) -> None:
+    if tenant.status != lifecycle.ACTIVE:
+        if tenant.status == lifecycle.PENDING:
+            raise InvalidState("the account opens when its first payment arrives")
+        raise InvalidState(f"a {tenant.status.replace('_', ' ')} tenant cannot get new seats")
+
+
+def quote(session: Session, tenant: Tenant, *, now: datetime, count: int | None = None,
+          label: str | None = None) -> tuple[int, int, Period]:
+    """(seats, prorated rent per seat, the period) a provisioning would charge now;
+    the same checks as `provision`, nothing written."""
+    labels = _labels(session, tenant, count, label)
+    _check_open(tenant)
+    day = lifecycle.local_date(tenant, now)
+    period = current_period(tenant, day)
+    return len(labels), prorated_rent(tenant.seat_price_monthly_micros,
+                                      tenant.billing_period_months, period, day), period
+
+
 def provision(session: Session, actor: Actor, tenant: Tenant, *, now: datetime,
               count: int | None = None, label: str | None = None,
               request_key: str | None = None) -> list[Seat]:
@@ -55,13 +74,11 @@ def provision(session: Session, actor: Actor, tenant: Tenant, *, now: datetime,
     """
     require_admin(actor)
     labels = _labels(session, tenant, count, label)
-    if tenant.status != lifecycle.ACTIVE:
-        if tenant.status == lifecycle.PENDING:
-            raise InvalidState("the account opens when its first payment arrives")
-        raise InvalidState(f"a {tenant.status.replace('_', ' ')} tenant cannot get new seats")
+    _check_open(tenant)
     day = lifecycle.local_date(tenant, now)
     period = current_period(tenant, day)
-    per_seat = prorated_rent(tenant.seat_price_monthly_micros, tenant.billing_period_months,
+    per_seat = prorated_rent(rates.seat_price_at(session, tenant, now),
+                             tenant.billing_period_months,
                              period, day)
     entry_id = None
     if per_seat > 0:

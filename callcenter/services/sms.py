@@ -32,7 +32,7 @@ from callcenter.services import background, screening, sms_checks, sms_ledger
 from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.compliance import CompliancePolicy
 from callcenter.services.sms_sending import SEND_JOB, set_batch_status
-from callcenter.services.tenants import current_rate_plan
+from callcenter.services.tenants import rate_plan_at
 from callcenter.services.uow import UnitOfWork
 
 MAX_RECIPIENTS = 10_000
@@ -115,7 +115,7 @@ def create(uow: UnitOfWork, actor: Actor, tenant: Tenant, new: NewBatch, *, now:
         raise ContentProhibited("the message contains prohibited content"
                                 + (": " + " ".join(verdict.reasons) if verdict.reasons else ""),
                                 details={"hits": verdict.hits})
-    plan = current_rate_plan(session, tenant.id)
+    plan = rate_plan_at(session, tenant.id, now)
     if plan is None or plan.sms_per_segment_micros is None:
         raise InvalidState("this account's rate plan has no SMS price yet")
     texts = texts_for(new.body, new.kind, tenant)

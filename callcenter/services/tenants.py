@@ -64,6 +64,11 @@ class SettingsChange:
     sms_signature: str | None | Unset = UNSET
     sms_opt_out_text: str | None | Unset = UNSET
     sms_opt_out_text_cn: str | None | Unset = UNSET
+    tax_rate_ppm: int | Unset = UNSET  # VAT-style, prices tax-inclusive
+    legal_name: str | None | Unset = UNSET
+    tax_id: str | None | Unset = UNSET
+    address: str | None | Unset = UNSET
+    invoice_usage_monthly: bool | Unset = UNSET  # usage invoices instead of per payment
 
     def given(self) -> dict[str, object]:
         """The settings this change sets."""
@@ -89,7 +94,8 @@ def create_tenant(session: Session, actor: Actor, new: NewTenant, *, now: dateti
                          initial_increment=new.increment.initial,
                          subsequent_increment=new.increment.subsequent,
                          connect_fee_micros=new.connect_fee_micros, prefixes={},
-                         created_at=now))
+                         seat_price_monthly_micros=new.seat_price_monthly_micros,
+                         created_at=now, effective_at=now))
     session.flush()
     audit.record(session, actor, "tenant.create", tenant_id=tenant.id, now=now,
                  name=tenant.name, owner_email=new.owner_email.lower())
@@ -106,6 +112,15 @@ def update_settings(session: Session, actor: Actor, tenant: Tenant, change: Sett
         # Periods are counted from the anchor with one length; a change mid-cycle
         # would need a re-anchoring that is not built.
         raise InvalidState("the billing period can only be changed before activation")
+    seat_price = changes.get("seat_price_monthly_micros", tenant.seat_price_monthly_micros)
+    if seat_price != tenant.seat_price_monthly_micros:
+        if tenant.status != lifecycle.PENDING:
+            # Tenants are owed notice of a raise: the price changes with a dated plan.
+            raise InvalidState("after activation the seat price changes with a new rate plan "
+                               "(PUT /tenants/{id}/rates), which gives notice of a raise")
+        # Nobody has paid rent yet: every version so far carries the new price.
+        session.execute(sa.update(RatePlan).where(RatePlan.tenant_id == tenant.id)
+                        .values(seat_price_monthly_micros=seat_price))
     sender = changes.get("sms_sender")
     if sender is not None and session.scalar(sa.select(Tenant.id).where(
             Tenant.sms_sender == sender, Tenant.id != tenant.id)) is not None:
@@ -161,9 +176,14 @@ def list_tenants(session: Session, actor: Actor, *, q: str | None = None,
     return list(session.scalars(stmt.limit(limit)))
 
 
-def current_rate_plan(session: Session, tenant_id: int) -> RatePlan | None:
-    """The rate plan in force: the highest version."""
-    return session.scalars(sa.select(RatePlan).where(RatePlan.tenant_id == tenant_id)
+def rate_plan_at(session: Session, tenant_id: int, at: datetime) -> RatePlan | None:
+    """The rate plan in force at `at`: the newest version effective by then.
+
+    A newer version replaces every older one from its effective date on, scheduled or
+    not (services/rates.py); this one query is the only place that decides it.
+    """
+    return session.scalars(sa.select(RatePlan).where(RatePlan.tenant_id == tenant_id,
+                                                     RatePlan.effective_at <= at)
                            .order_by(RatePlan.version.desc()).limit(1)).first()
 
 
@@ -175,8 +195,10 @@ class TenantFacts:
     rate_plan: RatePlan | None
 
 
-def facts_for(session: Session, tenant_ids: list[int]) -> dict[int, TenantFacts]:
-    """Active seat counts and rate plans in force for many tenants, in two queries."""
+def facts_for(session: Session, tenant_ids: list[int], *,
+              at: datetime) -> dict[int, TenantFacts]:
+    """Active seat counts and rate plans in force at `at` for many tenants, in two
+    queries."""
     if not tenant_ids:
         return {}
     seats = dict(session.execute(
@@ -184,8 +206,8 @@ def facts_for(session: Session, tenant_ids: list[int]) -> dict[int, TenantFacts]
         .where(Seat.tenant_id.in_(tenant_ids), Seat.status == "active")
         .group_by(Seat.tenant_id)).all())
     newest = (sa.select(RatePlan.tenant_id, sa.func.max(RatePlan.version).label("version"))
-              .where(RatePlan.tenant_id.in_(tenant_ids)).group_by(RatePlan.tenant_id)
-              .subquery())
+              .where(RatePlan.tenant_id.in_(tenant_ids), RatePlan.effective_at <= at)
+              .group_by(RatePlan.tenant_id).subquery())
     plans = {plan.tenant_id: plan for plan in session.scalars(
         sa.select(RatePlan).join(newest, sa.and_(RatePlan.tenant_id == newest.c.tenant_id,
                                                  RatePlan.version == newest.c.version)))}

@@ -52,3 +52,21 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def shots(request):
+    """Save a page's screenshot as a test artifact: $ARTIFACTS_DIR (CI uploads it), else
+    `artifacts/` at the repository root (git-ignored), as screenshots/<test>-<name>.png."""
+    from pathlib import Path
+
+    root = Path(os.environ.get("ARTIFACTS_DIR") or Path(__file__).parents[2] / "artifacts")
+    folder = root / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def shoot(page, name: str) -> Path:
+        path = folder / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shoot

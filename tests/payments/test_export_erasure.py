@@ -103,6 +103,15 @@ def _seed_number_everywhere(client, factory, clock, app, admin) -> int:
         if f"/api/v1/tenants/<int:tenant_id>/{path}" in rules:  # once the lists exist
             resp = client.post(f"/api/v1/tenants/{tid}/{path}", json=body, headers=bearer(owner))
             assert resp.status_code in (200, 201), resp.get_json()
+    if "/api/v1/tenants/<int:tenant_id>/complaints" in rules:
+        resp = client.post(f"/api/v1/tenants/{tid}/complaints", headers=admin, json={
+            "number": NUMBER, "kind": "harassment", "note": f"{NUMBER} was called at night"})
+        assert resp.status_code == 201, resp.get_json()
+        entry = client.get(f"/api/v1/tenants/{tid}/ledger", headers=admin).get_json()
+        resp = client.post(f"/api/v1/tenants/{tid}/disputes", headers=bearer(owner), json={
+            "ledger_entry_id": entry["items"][-1]["id"], "reason": f"ask {NUMBER}",
+            "evidence": f"from {NUMBER}"})
+        assert resp.status_code == 201, resp.get_json()
     resp = client.post(f"/api/v1/tenants/{tid}/termination-request",
                        json={"note": f"call me at {NUMBER}"}, headers=bearer(owner))
     assert resp.status_code == 201
@@ -135,7 +144,7 @@ def test_after_erasure_the_number_is_found_nowhere(client, factory, clock, app, 
     tid = _seed_number_everywhere(client, factory, clock, app, admin)
     before = _found(app, NUMBER)
     assert {"tenants.caller_id", "seats.label", "ledger_entries.memo",
-            "terminations.request_note"} <= set(before)
+            "terminations.request_note", "complaints.number", "disputes.reason"} <= set(before)
     owner = factory.token(db_email(app, tid))
     export_before = _zip(client.get(f"/api/v1/tenants/{tid}/export", headers=bearer(owner)))
     assert NUMBER in export_before.read("tenants.json").decode()

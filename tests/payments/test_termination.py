@@ -262,7 +262,13 @@ def test_admin_pages_show_preview_lines_and_actions(client, factory, clock, app,
     page = client.get(f"/admin/tenants/{t.id}/termination?reason=platform_fault")
     assert page.status_code == 200 and b"Settlement preview" in page.data
     assert b"100.00" in page.data
-    resp = client.post(f"/admin/tenants/{t.id}/termination", data={"reason": "tenant_request"})
+    resp = client.post(f"/admin/tenants/{t.id}/termination", data={"reason": "tenant_request"},
+                       follow_redirects=True)
+    assert b"confirming the amounts" in resp.data  # unticked: nothing happens
+    with app.app_context():
+        assert db.session.get(Tenant, t.id).status != "terminated"
+    resp = client.post(f"/admin/tenants/{t.id}/termination",
+                       data={"reason": "tenant_request", "confirm_amounts": "1"})
     assert resp.status_code == 302
     page = client.get(f"/admin/tenants/{t.id}/termination")
     assert b"bank refund" in page.data and b"Mark paid" in page.data

@@ -134,7 +134,8 @@ def test_the_admin_rate_editor_takes_sms_prices(client, factory, clock, app):
     _login(client, app, email="ops@x.test")
     resp = client.post(f"/admin/tenants/{tid}/rates", follow_redirects=True, data={
         "default_per_minute": "0.50", "billing_increment": "60/60", "sms_per_segment": "0.04",
-        "prefixes": "44 0.20 0.03\n86 - 0.02\n4420 0.10\n"})
+        "prefixes": "44 0.20 0.03\n86 - 0.02\n4420 0.10\n",
+        "tenant_consent": "1", "consent_note": "signed addendum"})
     page = resp.get_data(as_text=True)
     assert "version 3" in page and "44 0.20 0.03" in page and "86 - 0.02" in page
     assert "4420 0.10\n" in page and 'value="0.04"' in page

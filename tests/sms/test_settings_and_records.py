@@ -37,7 +37,10 @@ def test_rates_take_an_sms_price_by_default_and_per_prefix(client, factory, cloc
     assert [r["charge"] for r in got] == ["0.04", "0.0075"]
     bad = {"default_per_minute": "0.02", "prefixes": [{"prefix": "44"}]}
     assert client.put(url, headers=admin, json=bad).status_code == 400
-    plain = client.put(url, headers=admin, json={"default_per_minute": "0.02"}).get_json()
+    # Dropping the +44 call price raises it to the default: at once only with consent.
+    plain = client.put(url, headers=admin, json={
+        "default_per_minute": "0.02", "tenant_consent": True,
+        "consent_note": "agreed by phone"}).get_json()
     assert plain["sms_per_segment"] is None  # a plan without it sells no SMS
     assert send(client, tid, owner, [UK[1]]).status_code == 409
 

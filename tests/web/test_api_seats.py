@@ -117,12 +117,15 @@ def test_admin_pages_provision_and_release(client, factory, clock, app):
     t = _active(factory, clock)
     factory.admin("ops@platform.test")
     client.post("/login", data={"email": "ops@platform.test", "password": PASSWORD})
+    step = client.post(f"/admin/tenants/{t.id}/seats",
+                       data={"count": "2", "label": "", "request_key": "k1"})
+    assert 'id="confirm-amount"' in step.get_data(as_text=True)
     resp = client.post(f"/admin/tenants/{t.id}/seats",
-                       data={"count": "2", "label": "", "request_key": "k1"},
+                       data={"count": "2", "label": "", "request_key": "k1", "confirmed": "1"},
                        follow_redirects=True)
     assert "2 seat(s) provisioned" in resp.get_data(as_text=True)
     resp = client.post(f"/admin/tenants/{t.id}/seats",
-                       data={"count": "5", "label": "", "request_key": "k2"},
+                       data={"count": "5", "label": "", "request_key": "k2", "confirmed": "1"},
                        follow_redirects=True)
     assert "do not cover" in resp.get_data(as_text=True)
     with app.app_context():

@@ -65,6 +65,14 @@ WRITES = [
      {"url": "http://127.0.0.1:9/y", "events": ["call.settled"]}, OWNER_ONLY),
     ("DELETE", "/tenants/{a}/webhook-endpoints/{endpoint_id}", None, OWNER_ONLY),
     ("POST", "/tenants/{a}/webhook-endpoints/{endpoint_id}/test", None, OWNER_ONLY),
+    ("POST", "/tenants/{a}/credits", {"amount": "5.00", "reason": "outage"}, ADMIN_ONLY),
+    ("POST", "/tenants/{a}/adjustments", {"amount": "-5.00", "reason": "fix"}, ADMIN_ONLY),
+    ("PATCH", "/tenants/{a}/invoices/{invoice}", {"fapiao_number": "1234"}, ADMIN_ONLY),
+    ("POST", "/tenants/{a}/disputes", {"ledger_entry_id": 1, "reason": "wrong"}, OWNER_ONLY),
+    ("POST", "/disputes/{dispute_id}/resolution",
+     {"decision": "credit", "amount": "5.00", "note": "ok"}, PLATFORM),
+    ("POST", "/tenants/{a}/complaints", {"number": UK2, "kind": "other", "note": "x"},
+     ADMIN_ONLY),
     ("DELETE", "/auth/tokens/{owner_token_id}", None,
      {"agent": 404, "other_owner": 404, "admin": 404}),
 ]
@@ -103,6 +111,10 @@ def world(client, factory, app) -> World:
     app.config["OUTBOUND_WEBHOOKS_ALLOW_PRIVATE"] = True  # a receiver on loopback
     endpoint = ok(client.post(f"/api/v1/tenants/{a.id}/webhook-endpoints", headers=owner,
                               json={"url": "http://127.0.0.1:9/x", "events": ["call.settled"]}))
+    [invoice] = ok(client.get(f"/api/v1/tenants/{a.id}/invoices", headers=admin))["items"]
+    entry = ok(client.get(f"/api/v1/tenants/{a.id}/ledger", headers=admin))["items"][-1]
+    dispute = ok(client.post(f"/api/v1/tenants/{a.id}/disputes", headers=owner,
+                             json={"ledger_entry_id": entry["id"], "reason": "not mine"}))
     with app.app_context():
         owner_token_id = db.session.scalars(sa.select(ApiToken.id).order_by(ApiToken.id)
                                             .where(ApiToken.user_id == a.owner_id)).first()
@@ -113,7 +125,8 @@ def world(client, factory, app) -> World:
     return World({"a": a.id, "t": t.id, "seat_id": seat["id"], "seat": seat["identity"],
                   "script_id": script["id"], "line_id": line["id"],
                   "owner_token_id": owner_token_id, "number": UK,
-                  "endpoint_id": endpoint["id"],
+                  "endpoint_id": endpoint["id"], "invoice": invoice["number"],
+                  "dispute_id": dispute["id"],
                   "batch_id": 999_999}, tokens)  # refused before any batch is looked up
 
 

@@ -79,11 +79,15 @@ def test_admin_list_searches_by_name_code_and_owner(admin_client, factory):
 def test_admin_topup_form_credits_once_and_reports_errors(admin_client, factory, app):
     tenant = factory.tenant()
     url = f"/admin/tenants/{tenant.id}/topups"
-    resp = admin_client.post(url, data={"amount": "12.345", "reference": "WIRE-1"},
-                             follow_redirects=True)
+    step = admin_client.post(url, data={"amount": "12.345", "reference": "WIRE-1"})
+    assert 'id="confirm-amount"' in step.get_data(as_text=True)
+    with app.app_context():  # nothing moves before the confirmation
+        assert db.session.get(Tenant, tenant.id).balance_micros == 0
+    resp = admin_client.post(url, data={"amount": "12.345", "reference": "WIRE-1",
+                                        "confirmed": "1"}, follow_redirects=True)
     assert "Top-up recorded" in resp.get_data(as_text=True)
-    resp = admin_client.post(url, data={"amount": "12.345", "reference": "WIRE-1"},
-                             follow_redirects=True)
+    resp = admin_client.post(url, data={"amount": "12.345", "reference": "WIRE-1",
+                                        "confirmed": "1"}, follow_redirects=True)
     assert "already recorded" in resp.get_data(as_text=True)
     resp = admin_client.post(url, data={"amount": "1e3", "reference": "WIRE-2"},
                              follow_redirects=True)
@@ -92,7 +96,7 @@ def test_admin_topup_form_credits_once_and_reports_errors(admin_client, factory,
         t = db.session.get(Tenant, tenant.id)
         assert t.balance_micros == 12_345_000 and t.status == "active"
     page = admin_client.get(f"/admin/tenants/{tenant.id}").get_data(as_text=True)
-    assert "12.345 USD" in page and "WIRE-1" in page and "topup.bank_transfer" in page
+    assert "12.345 USD" in page and "WIRE-1" in page and "Bank transfer credited" in page
 
 
 def test_admin_suspends_and_resumes_from_the_tenant_page(admin_client, factory, app):

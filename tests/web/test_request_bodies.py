@@ -82,7 +82,7 @@ def test_patch_tenant_documents_every_setting_and_refuses_others(client):
     document = client.get("/api/v1/openapi.json").get_json()
     schema = document["components"]["schemas"]["TenantSettings"]
     assert schema["additionalProperties"] is False
-    assert len(schema["properties"]) == 17
+    assert len(schema["properties"]) == 22  # 17 + tax rate, legal details, usage invoices
 
 
 def test_upload_routes_document_their_csv_form(client):

@@ -166,7 +166,39 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
         API_OWNER_ONLY,
     "POST /api/v1/tenants/<int:tenant_id>/webhook-endpoints/<int:endpoint_id>/test":
         API_OWNER_ONLY,
+    # API: invoices, credit notes, credits, adjustments (branch docs)
+    "GET /api/v1/tenants/<int:tenant_id>/invoices": API_TENANT_STAFF,
+    "GET /api/v1/tenants/<int:tenant_id>/invoices/<number>": (
+        API_TENANT_STAFF, {"number": "invoice"}),
+    "PATCH /api/v1/tenants/<int:tenant_id>/invoices/<number>": (
+        API_ADMIN_ON_A, {"number": "invoice"}),
+    "GET /api/v1/tenants/<int:tenant_id>/credit-notes": API_TENANT_STAFF,
+    "GET /api/v1/tenants/<int:tenant_id>/credit-notes/<number>": (
+        API_TENANT_STAFF, {"number": "credit_note"}),
+    "POST /api/v1/tenants/<int:tenant_id>/credits": API_ADMIN_ON_A,
+    "POST /api/v1/tenants/<int:tenant_id>/adjustments": API_ADMIN_ON_A,
+    # API: disputes and complaints
+    "POST /api/v1/tenants/<int:tenant_id>/disputes": API_OWNER_ONLY,
+    "GET /api/v1/tenants/<int:tenant_id>/disputes": API_TENANT_STAFF,
+    "GET /api/v1/disputes": API_ADMIN,
+    "GET /api/v1/disputes/<int:dispute_id>": "401 403 404 ok ok",
+    "POST /api/v1/disputes/<int:dispute_id>/resolution": API_ADMIN,
+    "POST /api/v1/tenants/<int:tenant_id>/complaints": API_ADMIN_ON_A,
+    "GET /api/v1/tenants/<int:tenant_id>/complaints": API_TENANT_STAFF,
     # operator pages
+    "GET /admin/tenants/<int:tenant_id>/invoices": ADMIN_PAGE,
+    "GET /admin/tenants/<int:tenant_id>/invoices/<number>": (ADMIN_PAGE, {"number": "invoice"}),
+    "POST /admin/tenants/<int:tenant_id>/invoices/<number>/fapiao": (
+        ADMIN_PAGE, {"number": "invoice"}),
+    "GET /admin/tenants/<int:tenant_id>/credit-notes/<number>": (
+        ADMIN_PAGE, {"number": "credit_note"}),
+    "POST /admin/tenants/<int:tenant_id>/credits": ADMIN_PAGE,
+    "POST /admin/tenants/<int:tenant_id>/adjustments": ADMIN_PAGE,
+    "GET /admin/disputes": ADMIN_PAGE,
+    "GET /admin/disputes/<int:dispute_id>": ADMIN_PAGE,
+    "POST /admin/disputes/<int:dispute_id>": ADMIN_PAGE,
+    "GET /admin/tenants/<int:tenant_id>/complaints": ADMIN_PAGE,
+    "POST /admin/tenants/<int:tenant_id>/complaints": ADMIN_PAGE,
     "GET /admin/calls/open": ADMIN_PAGE,
     "POST /admin/calls/<int:call_id>/resolve": ADMIN_PAGE,
     "GET /admin/dnc": ADMIN_PAGE,
@@ -182,6 +214,11 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "POST /admin/scripts/<int:script_id>/review": ADMIN_PAGE,
     "GET /admin/tenants": ADMIN_PAGE,
     "GET /admin/tenants/<int:tenant_id>": ADMIN_PAGE,
+    "GET /admin/tenants/<int:tenant_id>/ledger": ADMIN_PAGE,
+    "GET /admin/tenants/<int:tenant_id>/settings": ADMIN_PAGE,
+    "POST /admin/tenants/<int:tenant_id>/settings": ADMIN_PAGE,
+    "GET /admin/tenants/new": ADMIN_PAGE,
+    "POST /admin/tenants/new": ADMIN_PAGE,
     "GET /admin/tenants/<int:tenant_id>/calls": ADMIN_PAGE,
     "POST /admin/tenants/<int:tenant_id>/erasure": ADMIN_PAGE,
     "GET /admin/tenants/<int:tenant_id>/export": ADMIN_PAGE,
@@ -208,7 +245,14 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "GET /admin/terminations/go": ADMIN_PAGE,
     # tenant pages: always the signed-in user's own tenant
     "GET /portal/": PORTAL_PAGE,
+    "GET /portal/ledger": PORTAL_OWNER,
     "GET /portal/calls": PORTAL_PAGE,
+    "GET /portal/complaints": PORTAL_OWNER,
+    "GET /portal/invoices": PORTAL_OWNER,
+    "GET /portal/invoices/<number>": (PORTAL_OWNER_OBJECT, {"number": "invoice"}),
+    "GET /portal/credit-notes/<number>": (PORTAL_OWNER_OBJECT, {"number": "credit_note"}),
+    "GET /portal/disputes": PORTAL_OWNER,
+    "POST /portal/disputes": PORTAL_OWNER,
     "POST /portal/check": PORTAL_OWNER,
     "GET /portal/consents": PORTAL_OWNER,
     "POST /portal/consents": PORTAL_OWNER,
@@ -292,6 +336,12 @@ def world(app, factory) -> World:
     settled = ok(setup.post(f"/api/v1/tenants/{t.id}/termination",
                             json={"reason": "tenant_request"}, headers=admin))
     [line] = [x for x in settled["lines"] if x["kind"] == "bank_refund"]
+    entry = ok(setup.get(f"/api/v1/tenants/{a.id}/ledger", headers=admin))["items"][-1]
+    dispute = ok(setup.post(f"/api/v1/tenants/{a.id}/disputes", headers=owner,
+                            json={"ledger_entry_id": entry["id"], "reason": "not ours"}))
+    [invoice] = ok(setup.get(f"/api/v1/tenants/{a.id}/invoices", headers=admin))["items"]
+    note = ok(setup.post(f"/api/v1/tenants/{a.id}/credits", headers=admin,
+                         json={"amount": "1.00", "reason": "outage"}))["credit_note"]
     spare_token = factory.token(a.owner_email)  # the one DELETE /auth/tokens revokes
     with app.app_context():
         batch = SmsBatch(tenant_id=a.id, kind="transactional", body="Hello", texts={},
@@ -309,7 +359,8 @@ def world(app, factory) -> World:
                "endpoint_page_delete": endpoints[2], "token_id": spare_id, "number": UK,
                "number_dnc_api": UK2,
                "period": "2026-02", "filename": "app.css", "line_id": line["id"],
-               "t": t.id, "b": b.id}
+               "t": t.id, "b": b.id, "dispute_id": dispute["id"],
+               "invoice": invoice["number"], "credit_note": note["number"]}
     assert spare_token
     emails = {"agent": agent_email, "other": b.owner_email, "owner": a.owner_email,
               "admin": admin_email}

@@ -172,7 +172,8 @@ def test_call_keeps_the_rates_it_was_authorized_with(client, factory, clock, app
     tid, seat = seat_with_funds(factory, clock, balance="10.00", rate="0.60")
     place_call(client, seat, UK, "CA900")
     resp = client.put(f"/api/v1/tenants/{tid}/rates", headers=bearer(factory.admin_token()),
-                      json={"default_per_minute": "5.00", "billing_increment": "1/1"})
+                      json={"default_per_minute": "5.00", "billing_increment": "1/1",
+                            "tenant_consent": True, "consent_note": "signed addendum"})
     assert resp.status_code == 200 and resp.get_json()["version"] == 2
     end_call(client, "CA900", "completed", 30)
     assert _tenant_state(app, tid) == (9_400_000, 0)  # one minute at 0.60, not 5.00
@@ -184,7 +185,8 @@ def test_longest_prefix_rate_and_connect_fee(client, factory, clock, app):
                       json={"default_per_minute": "1.00", "billing_increment": "6/6",
                             "connect_fee": "0.05",
                             "prefixes": [{"prefix": "44", "per_minute": "0.30"},
-                                         {"prefix": "4420", "per_minute": "0.12"}]})
+                                         {"prefix": "4420", "per_minute": "0.12"}],
+                            "tenant_consent": True, "consent_note": "signed addendum"})
     assert resp.status_code == 200, resp.get_json()
     place_call(client, seat, UK, "CA1000")
     end_call(client, "CA1000", "completed", 61)  # 66 s billed at 0.12/min = 0.132 + 0.05

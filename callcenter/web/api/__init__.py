@@ -35,8 +35,10 @@ def authenticate() -> None:
 
 from callcenter.web.api import (  # noqa: E402,F401
     calls,
+    care,
     compliance,
     dnc,
+    invoices,
     ledger,
     messages,
     notices,

@@ -85,14 +85,21 @@ def put_rates(tenant_id: int):
     """Set the rate plan.
     ---
     put:
-      summary: Replace the tenant's rates with a new plan version (admin)
+      summary: Publish the tenant's next rate plan version (admin)
+      description: >
+        In force from effective_at (default now) for calls and messages authorized from
+        then on. A plan that raises any price needs PRICE_NOTICE_DAYS of notice unless
+        tenant_consent (with consent_note, audited). The owners are mailed the old and
+        new prices.
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
       responses:
         200: {description: the new plan}
+        409: {description: "short_notice: a raise too soon; details.earliest_effective_at"}
     """
     who = actor()
     tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
-    plan = rates.set_rates(session(), who, tenant, read(RATE_PLAN), now=now())
+    plan = rates.set_rates(session(), who, tenant, read(RATE_PLAN), now=now(),
+                           notice_days=current_app.config["PRICE_NOTICE_DAYS"])
     commit()
     return jsonify(serialize.rate_plan(plan))

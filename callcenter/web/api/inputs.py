@@ -14,9 +14,10 @@ from datetime import datetime
 
 from callcenter.domain.sms_text import KINDS, MAX_BODY
 from callcenter.integrations.stripe_gateway import METHOD_OPTIONS
+from callcenter.models.care import COMPLAINT_KINDS
 from callcenter.models.payment import TERMINATION_REASONS
 from callcenter.models.reports import NOTICE_SERVICES
-from callcenter.services import events, notices, seats, sms, tenants, webhooks
+from callcenter.services import complaints, disputes, events, notices, seats, sms, tenants, webhooks
 from callcenter.services.number_lists import Row
 from callcenter.web.common.inputs import Body, Field, Kind, invalid
 from callcenter.web.common.kinds import (
@@ -36,7 +37,9 @@ from callcenter.web.common.kinds import (
     integer,
     number_list,
     percent,
+    signed_amount,
     string,
+    tax_rate,
     text,
 )
 
@@ -80,6 +83,24 @@ class ScriptDraft:
 class Review:
     decision: str
     note: str | None
+
+
+@dataclass(frozen=True)
+class Credit:
+    amount: int
+    reason: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    amount: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Fapiao:
+    fapiao_number: str
 
 
 @dataclass(frozen=True)
@@ -195,11 +216,39 @@ TENANT_SETTINGS = Body("TenantSettings", (
           description="ends marketing messages outside China; null: the default"),
     Field("sms_opt_out_text_cn", text(40, example="拒收请回复R"), nullable=True,
           description="ends marketing messages to +86; null: the default"),
+    Field("tax_rate", tax_rate(), into="tax_rate_ppm",
+          description="VAT-style rate on the tenant's invoices; prices include it"),
+    Field("legal_name", text(200, example="Acme Outreach Ltd"), nullable=True,
+          description="the buyer's name on invoices; null: the tenant's name"),
+    Field("tax_id", text(64, example="91310000MA1FL1234X"), nullable=True),
+    Field("address", text(500, example="1 Main St, Shanghai"), nullable=True),
+    Field("invoice_usage_monthly", boolean(),
+          description="invoice each month's usage instead of each payment"),
 ), build=tenants.SettingsChange, strict=True, partial=True)
 
 REASON = Body("Reason", (
     Field("reason", string(example="abuse report"), required=True),
 ), build=Reason)
+
+CREDIT = Body("Credit", (
+    Field("amount", amount(example="25.00"), required=True),
+    Field("reason", text(500, example="outage on 2026-11-02"), required=True),
+    Field("reference", text(200, example="notice 12"), nullable=True,
+          description="a notice, a dispute or a ticket the credit answers"),
+), build=Credit)
+
+ADJUSTMENT = Body("Adjustment", (
+    Field("amount", signed_amount(), required=True,
+          description="signed; a negative adjustment may take the balance below zero "
+                      "when no call or message holds funds"),
+    Field("reason", text(500, example="duplicate bank transfer"), required=True),
+), build=Adjustment)
+
+FAPIAO = Body("Fapiao", (
+    Field("fapiao_number", text(64, example="24312000000012345678"), required=True,
+          description="the official fapiao number from the tax system (a correction "
+                      "replaces it)"),
+), build=Fapiao, strict=True)
 
 BANK_TRANSFER = Body("BankTransfer", (
     Field("amount", amount(example="100.00"), required=True),
@@ -307,3 +356,32 @@ SMS_BATCH = Body("SmsBatch", (
     Field("kind", choice(*KINDS), default="marketing",
           description="marketing messages carry the opt-out line"),
 ), build=sms.NewBatch)
+
+
+DISPUTE = Body("Dispute", (
+    Field("ledger_entry_id", integer(1, 2**63 - 1),
+          description="the disputed ledger entry (or give call_id)"),
+    Field("call_id", integer(1, 2**31 - 1), description="the call whose charge is disputed"),
+    Field("reason", text(disputes.MAX_REASON, example="The call never connected"),
+          required=True),
+    Field("evidence", text(disputes.MAX_EVIDENCE, example="Carrier trace 4411 shows no answer"),
+          description="optional supporting text"),
+), build=disputes.NewDispute)
+
+DISPUTE_RESOLUTION = Body("DisputeResolution", (
+    Field("decision", choice(*disputes.DECISIONS), required=True),
+    Field("amount", amount(example="1.20"), into="amount_micros",
+          description="the credit (decision credit only); at most the disputed amount "
+                      "unless justification says why"),
+    Field("note", text(disputes.MAX_REASON, example="Carrier confirmed the fault"),
+          required=True),
+    Field("justification", text(disputes.MAX_REASON),
+          description="why a credit exceeds the disputed amount"),
+), build=disputes.Resolution)
+
+COMPLAINT = Body("Complaint", (
+    Field("number", NUMBER, required=True, description="the number that was called"),
+    Field("kind", choice(*COMPLAINT_KINDS), required=True),
+    Field("note", text(complaints.MAX_NOTE, example="Called three times after asking not to"),
+          required=True),
+), build=complaints.NewComplaint)

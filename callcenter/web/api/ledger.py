@@ -10,7 +10,7 @@ from callcenter.services.access import tenant_for
 from callcenter.web.api import bp
 from callcenter.web.api.inputs import BANK_TRANSFER
 from callcenter.web.common import serialize
-from callcenter.web.common.context import actor, commit, now, session
+from callcenter.web.common.context import actor, commit, manual_topup_limit, now, session
 from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.params import next_cursor, page_args
 
@@ -27,13 +27,15 @@ def create_topup(tenant_id: int):
       responses:
         201: {description: credited}
         200: {description: already recorded (same reference and amount)}
+        400: {description: "invalid input, or above MAX_MANUAL_TOPUP"}
         409: {description: reference already used with another amount}
     """
     who = actor()
     tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
     transfer = read(BANK_TRANSFER)
     posting = topups.record_bank_transfer(session(), who, tenant, transfer.amount,
-                                          transfer.reference, now=now())
+                                          transfer.reference, now=now(),
+                                          max_micros=manual_topup_limit())
     commit()
     body = {"entry": serialize.ledger_entry(posting.entry, tenant.currency),
             "tenant": serialize.tenant(tenant)}

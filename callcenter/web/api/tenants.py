@@ -47,7 +47,7 @@ def list_tenants():
     """
     items = tenant_service.list_tenants(session(), actor(), q=request.args.get("q"),
                                         status=request.args.get("status"))
-    facts = tenant_service.facts_for(session(), [t.id for t in items])
+    facts = tenant_service.facts_for(session(), [t.id for t in items], at=now())
     return jsonify({"items": [serialize.tenant(t, facts[t.id]) for t in items]})
 
 

@@ -112,6 +112,13 @@ def form_action(action: Callable[[], T]) -> tuple[bool, T | None]:
     return True, result
 
 
+def manual_topup_limit() -> int:
+    """MAX_MANUAL_TOPUP in micro-units: manual credits above it are refused."""
+    from callcenter.domain.money import parse_amount
+
+    return parse_amount(str(current_app.config["MAX_MANUAL_TOPUP"]))
+
+
 def idempotency_key() -> str | None:
     """The client's Idempotency-Key header, if sent (1 to 100 characters)."""
     key = request.headers.get("Idempotency-Key")

@@ -118,6 +118,18 @@ def amount(*, allow_zero: bool = False, example: str = "12.50") -> Kind:
                 lambda value, name: parse_amount(value, field=name, allow_zero=allow_zero))
 
 
+def signed_amount(*, example: str = "-12.50") -> Kind:
+    """A non-zero decimal string that may start with "-", as signed micro-units."""
+    def check(value: Any, name: str) -> int:
+        negative = isinstance(value, str) and value.startswith("-")
+        micros = parse_amount(value[1:] if negative else value, field=name)
+        return -micros if negative else micros
+
+    return Kind({"type": "string", "format": "decimal", "example": example,
+                 "pattern": r"^-?(0|[1-9][0-9]{0,11})(\.[0-9]{1,6})?$",
+                 "description": "signed decimal string, up to 6 decimals, not zero"}, check)
+
+
 def percent() -> Kind:
     """A percentage string ("0.5", up to 4 decimals, at most 100) as parts per million."""
     def check(value: Any, name: str) -> int:
@@ -130,6 +142,18 @@ def percent() -> Kind:
 
     return Kind({"type": "string", "format": "decimal", "example": "0.5",
                  "description": "percent, up to 4 decimals, at most 100"}, check)
+
+
+def tax_rate() -> Kind:
+    """A tax rate as a decimal fraction ("0.06", up to 6 decimals, at most 1) as ppm."""
+    def check(value: Any, name: str) -> int:
+        ppm = parse_amount(value, field=name, allow_zero=True)  # 6 decimals: micros = ppm
+        if ppm > 1_000_000:
+            raise invalid(name, f"{name} must be at most 1")
+        return ppm
+
+    return Kind({"type": "string", "format": "decimal", "example": "0.06",
+                 "description": "fraction, up to 6 decimals, at most 1"}, check)
 
 
 def _increment(value: Any, name: str):
@@ -296,4 +320,16 @@ RATE_PLAN = Body("RatePlan", (
           description="price of one SMS segment; absent: this plan sells no SMS"),
     Field("prefixes", Kind({"type": "array", "maxItems": rates.MAX_PREFIXES,
                             "items": RATE_PREFIX.schema()}, _rate_table), default=[]),
+    Field("seat_price_monthly", amount(allow_zero=True, example="30.00"),
+          into="seat_price_monthly_micros",
+          description="monthly rent of one seat; absent: the seat price stays as it is"),
+    Field("effective_at", MOMENT,
+          description="when the plan takes effect; default now. A plan that raises any "
+                      "price takes effect PRICE_NOTICE_DAYS after publication at the "
+                      "earliest, unless tenant_consent"),
+    Field("tenant_consent", boolean(), default=False,
+          description="the tenant agreed to a raise on shorter notice (audited; needs "
+                      "consent_note)"),
+    Field("consent_note", text(500, example="Signed addendum of 2026-11-20"),
+          description="how the tenant agreed"),
 ), build=_rates)

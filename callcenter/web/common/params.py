@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import request
 
 from callcenter.domain.errors import InvalidInput
 from callcenter.domain.untrusted import MAX_ID, MAX_OFFSET, ascii_digits
+from callcenter.web.common.i18n import _
 
 
 def _cursor() -> int | None:
@@ -56,3 +59,32 @@ def offset_page(rows: list, offset: int, limit: int, shape) -> dict:
     """`{items, next_offset}` from `limit + 1` fetched rows."""
     return {"items": [shape(r) for r in rows[:limit]],
             "next_offset": offset + limit if len(rows) > limit else None}
+
+
+def page_number() -> int:
+    """The `page` of a paged list (1 if absent or not a sensible number)."""
+    raw = request.args.get("page", "1")
+    if not ascii_digits(raw) or not 1 <= int(raw) <= 100_000:
+        return 1
+    return int(raw)
+
+
+def date_range(zone: str) -> tuple[date | None, date | None, datetime | None,
+                                   datetime | None]:
+    """`from` and `to` (local calendar days, inclusive) and the UTC moments bounding them."""
+    def day(name: str) -> date | None:
+        value = request.args.get(name) or None
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise InvalidInput(_("Enter a date like 2026-03-01."),
+                               details={"field": name}) from exc
+
+    first, last = day("from"), day("to")
+    tz = ZoneInfo(zone)
+    since = datetime.combine(first, time(), tz).astimezone(UTC) if first else None
+    until = (datetime.combine(last + timedelta(days=1), time(), tz).astimezone(UTC)
+             if last else None)
+    return first, last, since, until

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from callcenter.domain.invoicing import format_rate
 from callcenter.domain.money import format_amount
 from callcenter.extensions import db
-from callcenter.models import Arrear, LedgerEntry, RatePlan, Seat, Tenant
+from callcenter.models import Arrear, Complaint, Dispute, LedgerEntry, RatePlan, Seat, Tenant
 from callcenter.services.billing import BillingSummary
 from callcenter.services.billing_job import JobReport, report_json
 from callcenter.services.mail import delivery as mail_delivery
 from callcenter.services.tenants import TenantFacts, facts_for
+from callcenter.web.common.context import now
 
 
 def _iso(value) -> str | None:
@@ -34,6 +36,10 @@ def rate_plan(plan: RatePlan | None) -> dict | None:
         "billing_increment": f"{plan.initial_increment}/{plan.subsequent_increment}",
         "connect_fee": format_amount(plan.connect_fee_micros),
         "sms_per_segment": money(plan.sms_per_segment_micros),
+        "seat_price_monthly": money(plan.seat_price_monthly_micros),
+        "published_at": _iso(plan.created_at),
+        "effective_at": _iso(plan.effective_at),
+        "tenant_consent": plan.tenant_consent,
         "prefixes": [{"prefix": p, "per_minute": money(plan.prefixes.get(p)),
                       "sms_per_segment": money((plan.sms_prefixes or {}).get(p))}
                      for p in sorted({*plan.prefixes, *(plan.sms_prefixes or {})})],
@@ -42,7 +48,9 @@ def rate_plan(plan: RatePlan | None) -> dict | None:
 
 def tenant(t: Tenant, facts: TenantFacts | None = None) -> dict:
     """A tenant; pass `facts` loaded for a whole page to avoid two queries per tenant."""
-    facts = facts or facts_for(db.session, [t.id])[t.id]
+    if facts is None:
+        facts = facts_for(db.session, [t.id], at=now())[t.id]
+    plan_seat = facts.rate_plan.seat_price_monthly_micros if facts.rate_plan else None
     return {
         "id": t.id,
         "account_code": t.account_code,
@@ -57,7 +65,8 @@ def tenant(t: Tenant, facts: TenantFacts | None = None) -> dict:
         "seats": facts.active_seats,
         "billing_period_months": t.billing_period_months,
         "next_renewal_on": _iso(t.period_end),
-        "seat_price_monthly": format_amount(t.seat_price_monthly_micros),
+        "seat_price_monthly": format_amount(
+            t.seat_price_monthly_micros if plan_seat is None else plan_seat),
         "activated_on": _iso(t.activated_on),
         "settings": {
             "consent_required": t.consent_required,
@@ -73,6 +82,11 @@ def tenant(t: Tenant, facts: TenantFacts | None = None) -> dict:
             "sms_signature": t.sms_signature,
             "sms_opt_out_text": t.sms_opt_out_text,
             "sms_opt_out_text_cn": t.sms_opt_out_text_cn,
+            "tax_rate": format_rate(t.tax_rate_ppm),
+            "legal_name": t.legal_name,
+            "tax_id": t.tax_id,
+            "address": t.address,
+            "invoice_usage_monthly": t.invoice_usage_monthly,
         },
         "rate_plan": rate_plan(facts.rate_plan),
         "created_at": _iso(t.created_at),
@@ -297,3 +311,22 @@ def sms_reply(r) -> dict:
     """A reply to the tenant's sender."""
     return {"from": r.from_number, "to": r.to_number, "body": r.body, "action": r.action,
             "received_at": _iso(r.received_at)}
+
+
+def dispute(d: Dispute, currency: str, *, credit_note: str | None = None) -> dict:
+    """A dispute and its resolution."""
+    return {
+        "id": d.id, "tenant_id": d.tenant_id, "status": d.status,
+        "ledger_entry_id": d.ledger_entry_id, "call_id": d.call_id,
+        "disputed_amount": money(d.disputed_micros), "currency": currency,
+        "reason": d.reason, "evidence": d.evidence, "created_at": _iso(d.created_at),
+        "resolved_at": _iso(d.resolved_at), "resolution_note": d.resolution_note,
+        "credit": money(d.credit_micros), "justification": d.justification,
+        "credit_note": credit_note,
+    }
+
+
+def complaint(c: Complaint) -> dict:
+    """A complaint about a tenant's calls."""
+    return {"id": c.id, "tenant_id": c.tenant_id, "number": c.number, "kind": c.kind,
+            "note": c.note, "created_at": _iso(c.created_at)}

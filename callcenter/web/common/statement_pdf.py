@@ -17,7 +17,8 @@ from callcenter.web.common.fonts import printable, use_font
 SUMMARY = (("opening_balance", "Opening balance"), ("topups", "Top-ups"),
            ("refunds", "Refunds"), ("call_charges", "Call charges"),
            ("sms_charges", "SMS charges"), ("seat_rent", "Seat rent"),
-           ("late_fees", "Late fees"), ("adjustments", "Adjustments"),
+           ("late_fees", "Late fees"), ("credits", "Service credits"),
+           ("adjustments", "Adjustments"),
            ("closing_balance", "Closing balance"))
 HEADING = FontFace(emphasis="BOLD", fill_color=(235, 238, 242))
 

@@ -9,9 +9,11 @@ from callcenter.domain.errors import InvalidInput
 from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.models import CALL_STATUSES, Tenant
 from callcenter.services import call_log, dnc, statements
+from callcenter.services import ledger as ledger_service
 from callcenter.services import number_lists as lists
 from callcenter.services import seats as seat_service
 from callcenter.web.common.context import actor, now, session
+from callcenter.web.common.params import date_range, page_number
 from callcenter.web.common.responses import csv_response
 from callcenter.web.common.statements import file_response, load
 
@@ -22,10 +24,10 @@ def call_log_page(tenant: Tenant, template: str, **extra):
     """A tenant's calls with filters, newest first, a page at a time (or all as CSV)."""
     who = actor()
     try:
-        filters = call_log.parse_filter(request.args)
+        filters = call_log.parse_filter(request.args, tenant.timezone)
     except InvalidInput as exc:
         flash(exc.message, "error")
-        filters = call_log.CallFilter()
+        filters = call_log.CallFilter(zone=tenant.timezone)
     if request.args.get("format") == "csv":
         rows = call_log.iter_all(session(), who, tenant.id, filters)
         return csv_response(call_log.CSV_HEADER, (call_log.csv_row(c) for c in rows),
@@ -37,6 +39,7 @@ def call_log_page(tenant: Tenant, template: str, **extra):
     return render_template(template, tenant=tenant, calls=rows[:PAGE],
                            more=rows[PAGE - 1].id if len(rows) > PAGE else None,
                            filters=filters, statuses=CALL_STATUSES,
+                           totals=call_log.totals(session(), who, tenant.id, filters),
                            seats=seat_service.list_seats(session(), tenant.id), **extra)
 
 
@@ -68,3 +71,22 @@ def statement_page(tenant: Tenant, period: str, template: str, **extra):
     if fmt:
         return file_response(st, fmt)
     return render_template(template, tenant=tenant, st=st, **extra)
+
+
+LEDGER_PAGE = 50
+
+
+def ledger_page(tenant: Tenant, *, back: str):
+    """A tenant's ledger, newest first by time, LEDGER_PAGE a page, `from`/`to` local days."""
+    error = None
+    try:
+        first, last, since, until = date_range(tenant.timezone)
+    except InvalidInput as exc:
+        error, first, last, since, until = exc.message, None, None, None, None
+    page = page_number()
+    rows = ledger_service.entries_between(session(), tenant.id, since=since, until=until,
+                                          offset=(page - 1) * LEDGER_PAGE,
+                                          limit=LEDGER_PAGE + 1)
+    return render_template("ledger.html", tenant=tenant, entries=rows[:LEDGER_PAGE],
+                           page=page, more=len(rows) > LEDGER_PAGE, first=first, last=last,
+                           error=error, args=request.args, back=back)

@@ -9,9 +9,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from callcenter.web.pages.admin import (  # noqa: E402,F401
     calls,
+    care,
     compliance,
+    documents,
     messages,
     reports,
+    tenant_forms,
     tenants,
     termination,
 )

@@ -10,9 +10,11 @@ from callcenter.domain.screening import Screener
 from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.services import dnc, screening, scripts
 from callcenter.web.common.context import actor, admin_required, form_action, now, session
+from callcenter.web.common.params import page_number
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import change_dnc
 
+LIST_PAGE = 100
 
 @bp.get("/scripts")
 @admin_required
@@ -44,8 +46,11 @@ def platform_dnc():
             flash(message.replace("the do-not-call", "the platform do-not-call"), "success")
         return redirect(url_for("admin.platform_dnc"))
     q = request.args.get("q", "").strip() or None
-    return render_template("admin/platform_dnc.html", q=q or "",
-                           rows=dnc.search(session(), None, q=q, limit=500))
+    page = page_number()
+    rows = dnc.search(session(), None, q=q, offset=(page - 1) * LIST_PAGE,
+                      limit=LIST_PAGE + 1)
+    return render_template("admin/platform_dnc.html", q=q or "", rows=rows[:LIST_PAGE],
+                           page=page, more=len(rows) > LIST_PAGE)
 
 
 @bp.route("/lexicon", methods=["GET", "POST"])

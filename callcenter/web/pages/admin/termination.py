@@ -21,6 +21,7 @@ from callcenter.web.common.context import (
     session,
     uow,
 )
+from callcenter.web.common.i18n import _
 from callcenter.web.common.pdf import pdf_response
 from callcenter.web.common.providers import gateway, require_gateway, twilio_lookup
 from callcenter.web.common.responses import export_response
@@ -73,8 +74,14 @@ def termination(tenant_id: int):
 @bp.post("/tenants/<int:tenant_id>/termination")
 @admin_required
 def confirm_termination(tenant_id: int):
-    """Confirm the termination with the chosen reason."""
+    """Terminate with the chosen reason, once the admin ticked that the refund total shown
+    beside the button is right (money moves: card refunds start at once)."""
     t = acting_tenant(tenant_id)
+    if request.form.get("confirm_amounts") != "1":
+        flash(_("Tick the box confirming the amounts before terminating: nothing was done."),
+              "error")
+        return redirect(url_for("admin.termination", tenant_id=tenant_id,
+                                reason=request.form.get("reason") or None))
     try:
         outcome = termination_service.terminate_tenant(
             uow(), actor(), t.id, request.form.get("reason"), now=now(), gateway=gateway(),

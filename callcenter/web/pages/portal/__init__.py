@@ -10,8 +10,10 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 from callcenter.web.pages.portal import (  # noqa: E402,F401
     auto_topup,
     calls,
+    care,
     compliance,
     dashboard,
+    invoices,
     messages,
     payments,
     statements,

@@ -18,11 +18,15 @@ from callcenter.web.common.context import (
     rollback,
     session,
 )
+from callcenter.web.common.params import page_number
 from callcenter.web.common.responses import csv_response
 from callcenter.web.pages.portal import bp
 from callcenter.web.pages.shared import change_dnc
 
 CHUNK_LIMIT = 1000  # rows per import request; the page sends chunks and shows progress
+
+
+LIST_PAGE = 100
 
 
 def _tenant():
@@ -35,16 +39,23 @@ def consent_list():
     """Consent records with search, import, revoke, export and a call check."""
     tenant = _tenant()
     q = request.args.get("q", "").strip() or None
-    rows = consents.search(session(), tenant.id, q=q, limit=500)
-    if request.args.get("format") == "csv":
-        every = consents.search(session(), tenant.id, q=q, limit=10**6)
-        return csv_response(["number", "source", "evidence", "granted_at", "revoked_at"],
-                            ([c.number, c.source, c.evidence or "", c.granted_at.isoformat(),
-                              c.revoked_at.isoformat() if c.revoked_at else ""]
-                             for c in every),
-                            f"consents-{tenant.account_code}.csv")
-    return render_template("portal/consents.html", tenant=tenant, rows=rows, q=q or "",
-                           check=None)
+    if request.args.get("format") != "csv":
+        return _consents_page(tenant, q, check=None)
+    every = consents.search(session(), tenant.id, q=q, limit=10**6)
+    return csv_response(["number", "source", "evidence", "granted_at", "revoked_at"],
+                        ([c.number, c.source, c.evidence or "", c.granted_at.isoformat(),
+                          c.revoked_at.isoformat() if c.revoked_at else ""]
+                         for c in every),
+                        f"consents-{tenant.account_code}.csv")
+
+
+def _consents_page(tenant, q: str | None, check: dict | None):
+    """A page of the consent list (LIST_PAGE rows, newest first; no silent cut-off)."""
+    page = page_number()
+    rows = consents.search(session(), tenant.id, q=q, offset=(page - 1) * LIST_PAGE,
+                           limit=LIST_PAGE + 1)
+    return render_template("portal/consents.html", tenant=tenant, rows=rows[:LIST_PAGE],
+                           q=q or "", check=check, page=page, more=len(rows) > LIST_PAGE)
 
 
 def _import(apply) -> Response:
@@ -113,9 +124,8 @@ def check():
     tenant = _tenant()
     decision = compliance.check(session(), tenant, request.form.get("to", ""), now(),
                                 compliance_policy())
-    return render_template("portal/consents.html", tenant=tenant, q="",
-                           rows=consents.search(session(), tenant.id, limit=500),
-                           check={"to": request.form.get("to", ""), "decision": decision})
+    return _consents_page(tenant, None,
+                          {"to": request.form.get("to", ""), "decision": decision})
 
 
 @bp.get("/dnc")
@@ -124,8 +134,11 @@ def dnc_list():
     """The tenant's do-not-call list."""
     tenant = _tenant()
     q = request.args.get("q", "").strip() or None
+    page = page_number()
+    rows = dnc.search(session(), tenant.id, q=q, offset=(page - 1) * LIST_PAGE,
+                      limit=LIST_PAGE + 1)
     return render_template("portal/dnc.html", tenant=tenant, q=q or "",
-                           rows=dnc.search(session(), tenant.id, q=q, limit=500))
+                           rows=rows[:LIST_PAGE], page=page, more=len(rows) > LIST_PAGE)
 
 
 @bp.post("/dnc/import")

@@ -10,7 +10,7 @@ from flask_login import login_required
 from callcenter.domain.sms_text import KINDS
 from callcenter.services import number_lists as lists
 from callcenter.services import sms
-from callcenter.services.tenants import current_rate_plan
+from callcenter.services.tenants import rate_plan_at
 from callcenter.web.common.context import (
     actor,
     compliance_policy,
@@ -55,7 +55,7 @@ def messages():
                   "success" if batch.accepted else "error")
             return redirect(url_for("portal.message_batch", batch_id=batch.id))
     return render_template("portal/messages.html", tenant=tenant, kinds=KINDS,
-                           plan=current_rate_plan(session(), tenant.id),
+                           plan=rate_plan_at(session(), tenant.id, now()),
                            wording=sms.wording(tenant), form=request.form,
                            batches=sms.batches(session(), tenant.id),
                            replies=sms.replies(session(), tenant.id, limit=20))
