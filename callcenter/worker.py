@@ -26,6 +26,7 @@ from callcenter.services import (
 )
 from callcenter.services import mail as _mail  # noqa: F401 - registers the `mail` handler
 from callcenter.services import notices as _notices  # noqa: F401 - and `notice.mail`
+from callcenter.services import password_reset as _resets  # noqa: F401 - `password_reset`
 from callcenter.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ from callcenter.models.sms import (
     SmsReply,
 )
 from callcenter.models.tenant import TENANT_STATUSES, RatePlan, Tenant
-from callcenter.models.user import ApiToken, LoginThrottle, User
+from callcenter.models.user import ApiToken, LoginThrottle, PasswordReset, User
 from callcenter.models.webhook import (
     WebhookAttempt,
     WebhookDelivery,
@@ -56,5 +56,6 @@ __all__ = [
     "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
     "ALERT_KINDS", "NOTICE_SERVICES", "Alert", "Notice", "NoticeTenant", "Statement",
     "ApiToken", "Arrear", "AuditLog", "Base", "Hold", "LedgerEntry", "LoginThrottle",
+    "PasswordReset",
     "RatePlan", "Seat", "SeatCharge", "TENANT_STATUSES", "Tenant", "UTCDateTime", "User", "utcnow",
 ]

@@ -95,6 +95,14 @@ class Termination(Base):
     balance_micros: Mapped[int] = mapped_column(default=0)
     seat_credit_micros: Mapped[int] = mapped_column(default=0)
     arrears_micros: Mapped[int] = mapped_column(default=0)
+    # Erasure on request: the owner downloads the export (or says it does not want it),
+    # then asks; the retention period applies only when nobody asks.
+    export_downloaded_at: Mapped[datetime | None]
+    export_declined: Mapped[bool] = mapped_column(default=False,
+                                                  server_default=sa.false())
+    erasure_requested_at: Mapped[datetime | None]
+    erasure_requested_by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id"))
 
 
 class TerminationLine(Base):

@@ -67,3 +67,16 @@ class LoginThrottle(Base):
     # The client that last signed in to this account: the account's delay spares it.
     known_client: Mapped[str | None] = mapped_column(sa.String(80))
     updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PasswordReset(Base):
+    """A password-reset link sent by mail: single use, expiring, only its SHA-256 kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -145,6 +145,41 @@ def authenticate(session: Session, email: str, password: str, *, ip: str, now: d
     return None
 
 
+def set_password(user: User, password: str) -> None:
+    """Store a new password (checked against the rules) as a hash."""
+    check_password_rules(password)
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def password_matches(user: User, password: object) -> bool:
+    """Whether `password` is the user's current one."""
+    return isinstance(password, str) and check_password_hash(user.password_hash, password)
+
+
+def revoke_tokens(session: Session, user_id: int, *, now: datetime) -> int:
+    """Revoke every live API token of the user; how many."""
+    return session.execute(
+        sa.update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False)).rowcount or 0
+
+
+def limit_attempts(session: Session, kind: str, value: str, *, now: datetime,
+                   limit: int, window: int) -> None:
+    """Count one attempt of `kind` by `value` (a client address); RateLimited once `limit`
+    attempts fall within `window` seconds. Shares the sign-in throttle's locked rows."""
+    row = _locked_row(session, _key(kind, value), now)
+    if row.updated_at < now - timedelta(seconds=window):
+        row.failures, row.blocked_until = 0, None
+    if row.blocked_until and row.blocked_until > now:
+        raise RateLimited("too many requests; try again later",
+                          details={"retry_after": math.ceil(
+                              (row.blocked_until - now).total_seconds())})
+    row.failures += 1
+    if row.failures >= limit:
+        row.blocked_until = now + timedelta(seconds=window)
+    row.updated_at = now
+
+
 def end_sessions(session: Session, user_id: int) -> int:
     """End every page session of the user (cookies carry the old version); the new one."""
     return session.execute(

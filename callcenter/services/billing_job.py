@@ -22,6 +22,7 @@ from callcenter.services import (
     erasure,
     invoices,
     ledger_audit,
+    password_reset,
     statements,
     termination,
 )
@@ -73,6 +74,7 @@ def run(uow: UnitOfWork, actor: Actor, *, as_of: datetime, now: datetime, retent
     issued = statements.issue_due(uow, now=now)
     invoiced = invoices.issue_due_usage(uow, now=now)
     auth.prune_login_attempts(uow.session, before=now - timedelta(days=1))
+    password_reset.prune(uow.session, before=now - timedelta(days=1))
     uow.commit()
     # Last, on the books as the run left them: any mismatch alerts the admins.
     mismatches = ledger_audit.audit_and_alert(uow.session, now=now)

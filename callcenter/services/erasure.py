@@ -43,6 +43,7 @@ POLICIES: dict[str, Policy] = {
     "tenants": Policy("keep", ("caller_id",)),  # the account stays for accounting
     "users": Policy("deactivate"),
     "api_tokens": Policy("revoke"),
+    "password_resets": Policy("delete"),  # one-time sign-in links of the tenant's users
     "rate_plans": Policy("keep"),
     "ledger_entries": Policy("keep"),  # accounting; numbers in memos are tokenized
     "holds": Policy("keep"),
@@ -215,8 +216,14 @@ def missing_policies() -> list[str]:
 
 def erase(session: Session, actor: Actor, tenant_id: int, *, secret: str,
           now: datetime, trigger: str = "admin") -> Erasure:
-    """Erase a terminated tenant's customer data; the caller commits."""
+    """Erase a terminated tenant's customer data (admins); the caller commits."""
     require_admin(actor)
+    return perform(session, actor, tenant_id, secret=secret, now=now, trigger=trigger)
+
+
+def perform(session: Session, actor: Actor, tenant_id: int, *, secret: str,
+            now: datetime, trigger: str) -> Erasure:
+    """Erase, once the caller has checked who may (`erase`, `erasure_request`)."""
     tenant = session.scalars(sa.select(Tenant).where(Tenant.id == tenant_id)
                              .with_for_update()).first()
     if tenant is None:

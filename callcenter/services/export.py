@@ -23,13 +23,13 @@ from callcenter.domain import lifecycle
 from callcenter.domain.errors import InvalidState
 from callcenter.domain.untrusted import spreadsheet_safe
 from callcenter.models import Tenant
-from callcenter.services import audit
+from callcenter.services import audit, erasure_request
 from callcenter.services.access import Actor, require_tenant_role
 from callcenter.services.tenant_tables import primary_key, tenant_filter, tenant_tables
 
 FORMAT_VERSION = 1
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret"})  # webhook keys too
-SKIPPED_TABLES = frozenset({"api_tokens"})
+SKIPPED_TABLES = frozenset({"api_tokens", "password_resets"})  # credentials
 BATCH = 1000
 
 
@@ -115,4 +115,6 @@ def build(session: Session, actor: Actor, tenant: Tenant, *, now: datetime) -> I
     spool.seek(0)
     audit.record(session, actor, "tenant.export", tenant_id=tenant.id, now=now,
                  tables=len(tables))
+    if actor.role == "owner":  # the owner had its chance to take the data
+        erasure_request.record_export(session, tenant, now=now)
     return spool

@@ -22,6 +22,7 @@ from callcenter.services.uow import UnitOfWork
 
 KIND = "mail"
 NOT_CONFIGURED = "mail is not configured (SMTP_HOST is unset): kept in the outbox"
+SENT_SENSITIVE = "(removed once sent: it carried a one-time link)"
 
 
 def owner_emails(session: Session, tenant_id: int) -> list[str]:
@@ -33,17 +34,20 @@ def owner_emails(session: Session, tenant_id: int) -> list[str]:
 
 def queue(uow: UnitOfWork, *, to: list[str], subject: str, body: str, topic: str,
           now: datetime, tenant_id: int | None = None, path: str | None = None,
-          dedupe_key: str | None = None, transfer_reference: str | None = None
-          ) -> Job | None:
+          dedupe_key: str | None = None, transfer_reference: str | None = None,
+          sensitive: bool = False) -> Job | None:
     """Write a mail to the outbox in the caller's transaction; None if `dedupe_key` was
     used before. `path` is a page of the app, linked under the body when PUBLIC_BASE_URL
     is set; `topic` says what the mail is about (low_balance, notice, statement);
     with `transfer_reference` (an account code) the platform's bank details
-    (PLATFORM_BANK_*) are added when it is sent."""
+    (PLATFORM_BANK_*) are added when it is sent. A `sensitive` body (a one-time link)
+    is blanked in the outbox once sent."""
     payload = {"to": list(to), "subject": subject, "body": body, "topic": topic,
                "path": path}
     if transfer_reference:
         payload["transfer_reference"] = transfer_reference
+    if sensitive:
+        payload["sensitive"] = True
     return background.enqueue(uow, KIND, payload, now=now, tenant_id=tenant_id,
                               dedupe_key=dedupe_key)
 
@@ -75,6 +79,10 @@ def deliver(uow: UnitOfWork, job: background.Claimed, context: dict[str, Any]) -
         mailer.send(settings, mail)
     except mailer.MailFailed as exc:
         raise background.Retry(str(exc)) from exc
+    if payload.get("sensitive"):
+        # Sent: nobody reading the outbox afterwards may use the link it carried.
+        uow.session.execute(sa.update(Job).where(Job.id == job.id).values(
+            payload={**payload, "body": SENT_SENSITIVE}))
 
 
 def delivery(job: Job | None) -> dict[str, Any]:

@@ -50,6 +50,18 @@ Calls placed: {placed}, answered: {answered}, billed minutes: {minutes}.
 Sign in to download it as PDF or CSV.
 """
 
+PASSWORD_RESET_SUBJECT = "Reset your callcenter password"  # noqa: S105 - a subject
+PASSWORD_RESET_BODY = """Hello,
+
+Someone (we hope you) asked to reset the password of {email}.
+Open this link within {minutes} minutes to choose a new one:
+
+{link}
+
+The link works once. If you did not ask, ignore this message: your
+password stays as it is.
+"""  # noqa: S105 - a mail text, not a password
+
 
 BANK_TRANSFER = """To pay by bank transfer:
 Bank: {name}
@@ -136,3 +148,9 @@ def dispute_resolved(*, id: int, name: str, status: str, disputed: str, currency
               "credit": DISPUTE_CREDIT.format(amount=credit, currency=currency)
               if credit else ""}
     return DISPUTE_SUBJECT.format(**values), _signed(DISPUTE_BODY.format(**values))
+
+
+def password_reset(*, email: str, link: str, minutes: int) -> tuple[str, str]:
+    """Subject and body of the password-reset mail (the link carries a one-time token)."""
+    values = {"email": email, "link": link, "minutes": str(minutes)}
+    return PASSWORD_RESET_SUBJECT, _signed(PASSWORD_RESET_BODY.format(**values))

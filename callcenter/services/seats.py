@@ -1,9 +1,15 @@
-"""Seats: provisioned only after their prorated rent is paid; released at once."""
+"""Seats: provisioned only after their prorated rent is paid; released at once (the rent
+already paid for the current period is not refunded); each may be assigned to an agent.
+
+Admins and the tenant's owner both provision and release; `quote` is the amount the
+confirmation step shows and `provision` charges, computed by the same function.
+"""
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -13,9 +19,9 @@ from callcenter.domain import lifecycle
 from callcenter.domain.billing_cycle import Period, period_containing, prorated_rent
 from callcenter.domain.errors import InvalidInput, InvalidState, NotFound
 from callcenter.domain.money import format_amount
-from callcenter.models import Seat, SeatCharge, Tenant
+from callcenter.models import Seat, SeatCharge, Tenant, User
 from callcenter.services import audit, ledger, rates
-from callcenter.services.access import Actor, require_admin
+from callcenter.services.access import Actor, require_tenant_role
 
 MAX_SEATS_PER_REQUEST = 100
 
@@ -52,16 +58,29 @@ def _check_open(tenant: Tenant) -> None:
         raise InvalidState(f"a {tenant.status.replace('_', ' ')} tenant cannot get new seats")
 
 
+@dataclass(frozen=True)
+class Quote:
+    """What provisioning these seats costs now: the prorated rent for the rest of the period."""
+
+    labels: list[str]
+    per_seat_micros: int
+    total_micros: int
+    day: date
+    period: Period
+
+
 def quote(session: Session, tenant: Tenant, *, now: datetime, count: int | None = None,
-          label: str | None = None) -> tuple[int, int, Period]:
-    """(seats, prorated rent per seat, the period) a provisioning would charge now;
-    the same checks as `provision`, nothing written."""
+          label: str | None = None) -> Quote:
+    """The seats' labels and the rent `provision` would charge at `now`, or the reason it
+    cannot (bad input, the tenant's state)."""
     labels = _labels(session, tenant, count, label)
     _check_open(tenant)
     day = lifecycle.local_date(tenant, now)
     period = current_period(tenant, day)
-    return len(labels), prorated_rent(tenant.seat_price_monthly_micros,
-                                      tenant.billing_period_months, period, day), period
+    per_seat = prorated_rent(rates.seat_price_at(session, tenant, now),
+                             tenant.billing_period_months,
+                             period, day)
+    return Quote(labels, per_seat, per_seat * len(labels), day, period)
 
 
 def provision(session: Session, actor: Actor, tenant: Tenant, *, now: datetime,
@@ -72,19 +91,15 @@ def provision(session: Session, actor: Actor, tenant: Tenant, *, now: datetime,
     If `available` does not cover the rent, InsufficientFunds is raised before any seat
     exists. `request_key` makes a retried request return the seats it already created.
     """
-    require_admin(actor)
-    labels = _labels(session, tenant, count, label)
-    _check_open(tenant)
-    day = lifecycle.local_date(tenant, now)
-    period = current_period(tenant, day)
-    per_seat = prorated_rent(rates.seat_price_at(session, tenant, now),
-                             tenant.billing_period_months,
-                             period, day)
+    require_tenant_role(actor, tenant.id)
+    q = quote(session, tenant, now=now, count=count, label=label)
+    labels, day, period, per_seat = q.labels, q.day, q.period, q.per_seat_micros
     entry_id = None
     if per_seat > 0:
         posting = ledger.post(
-            session, tenant.id, kind="seat_rental", amount=-per_seat * len(labels),
-            key=f"seats:{request_key or uuid.uuid4().hex}", now=now, actor_id=actor.user_id,
+            session, tenant.id, kind="seat_rental", amount=-q.total_micros,
+            key=f"seats:{request_key or uuid.uuid4().hex}", now=now,
+            actor_id=actor.user_id,
             memo=(f"{len(labels)} seat(s) x {format_amount(per_seat)} {tenant.currency}, "
                   f"{day} to {period.end} (prorated)"),
         )
@@ -118,8 +133,10 @@ def seat_of(session: Session, tenant: Tenant, seat_id: int) -> Seat:
 
 def release(session: Session, actor: Actor, tenant: Tenant, seat_id: int, *,
             now: datetime) -> Seat:
-    """Stop a seat at once; the current period's rent is not refunded."""
-    require_admin(actor)
+    """Stop a seat at once; the current period's rent is not refunded (as agreed: rent
+    is paid in advance for the period, and a seat released early is the tenant's choice).
+    """
+    require_tenant_role(actor, tenant.id)
     seat = seat_of(session, tenant, seat_id)
     if seat.status == "active":
         seat.status, seat.released_at = "released", now
@@ -141,3 +158,35 @@ def active_seat_count(session: Session, tenant_id: int) -> int:
     """How many seats the tenant rents now."""
     return session.scalar(sa.select(sa.func.count(Seat.id)).where(
         Seat.tenant_id == tenant_id, Seat.status == "active")) or 0
+
+
+def agent_of(session: Session, tenant: Tenant, user_id: int) -> User:
+    """An agent user of this tenant, or NotFound."""
+    user = session.get(User, user_id)
+    if user is None or user.tenant_id != tenant.id or user.role != "agent":
+        raise NotFound("no such agent", details={"field": "agent_user_id"})
+    return user
+
+
+def assign(session: Session, actor: Actor, tenant: Tenant, seat_id: int,
+           agent_user_id: int | None, *, now: datetime) -> Seat:
+    """Give a seat to one of the tenant's active agents (None: to nobody)."""
+    require_tenant_role(actor, tenant.id)
+    seat = seat_of(session, tenant, seat_id)
+    if agent_user_id is not None:
+        agent = agent_of(session, tenant, agent_user_id)
+        if not agent.active:
+            raise InvalidState("this agent is disabled", details={"field": "agent_user_id"})
+    if seat.status != "active" and agent_user_id is not None:
+        raise InvalidState("a released seat cannot be assigned")
+    if seat.agent_user_id != agent_user_id:
+        seat.agent_user_id = agent_user_id
+        audit.record(session, actor, "seats.assign", tenant_id=tenant.id, now=now,
+                     seat=seat.identity, agent_user_id=agent_user_id)
+    return seat
+
+
+def seats_of_agent(session: Session, user_id: int) -> list[Seat]:
+    """The seats assigned to an agent."""
+    return list(session.scalars(sa.select(Seat).where(Seat.agent_user_id == user_id)
+                                .order_by(Seat.status, Seat.id)))

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from callcenter.extensions import db
-from callcenter.models import ApiToken, Base, Script
+from callcenter.models import ApiToken, Base, Script, User
 from tests.factories import bearer
 
 UK, UK2 = "+442079460123", "+442079460124"
@@ -35,8 +35,15 @@ WRITES = [
     ("POST", "/tenants/{a}/topups",
      {"amount": "500.00", "method": "bank_transfer", "reference": "FREE-MONEY"}, ADMIN_ONLY),
     ("POST", "/tenants/{a}/payment-intents", {"amount": "10.00"}, OWNER_ONLY),
-    ("POST", "/tenants/{a}/seats", {"count": 2}, ADMIN_ONLY),
-    ("DELETE", "/tenants/{a}/seats/{seat_id}", None, ADMIN_ONLY),
+    ("POST", "/tenants/{a}/seats", {"count": 2}, TENANT_LISTS),
+    ("DELETE", "/tenants/{a}/seats/{seat_id}", None, TENANT_LISTS),
+    ("PATCH", "/tenants/{a}/seats/{seat_id}", {"agent_user_id": "{agent_id}"}, TENANT_LISTS),
+    ("POST", "/tenants/{a}/users", {"email": "new-agent@x.test", "password": "long-enough-1"},
+     OWNER_ONLY),
+    ("PATCH", "/tenants/{a}/users/{agent_id}", {"active": False}, OWNER_ONLY),
+    ("POST", "/auth/password", {"current_password": "not-the-password",
+                                "new_password": "long-enough-2"},
+     {"owner": 400, "agent": 400, "admin": 400}),
     ("POST", "/calls/authorize", {"seat_identity": "{seat}", "to": UK}, TENANT_LISTS),
     ("POST", "/tenants/{a}/consents", {"numbers": [UK2], "source": "web"}, TENANT_LISTS),
     ("DELETE", "/tenants/{a}/consents/{number}", None, TENANT_LISTS),
@@ -55,7 +62,7 @@ WRITES = [
     ("POST", "/tenants/{t}/termination/lines/{line_id}/retry", None, ON_T),
     ("POST", "/tenants/{t}/termination/lines/{line_id}/close",
      {"status": "paid", "reference": "R-1"}, ON_T),
-    ("POST", "/tenants/{t}/erasure", None, ON_T),
+    ("POST", "/tenants/{t}/erasure", None, ON_T | {"t_owner": 400}),  # owner: not confirmed
     ("POST", "/notices", {"starts_at": "2026-03-10T00:00:00Z", "ends_at": "2026-03-10T02:00:00Z",
                           "message": "Maintenance", "override_short_notice": True}, PLATFORM),
     ("POST", "/tenants/{a}/messages", {"to": [UK2], "body": "Hello"}, OWNER_ONLY),
@@ -118,15 +125,18 @@ def world(client, factory, app) -> World:
     with app.app_context():
         owner_token_id = db.session.scalars(sa.select(ApiToken.id).order_by(ApiToken.id)
                                             .where(ApiToken.user_id == a.owner_id)).first()
+    agent_email = factory.user(a.id, "agent")
+    with app.app_context():
+        agent_id = db.session.scalars(sa.select(User.id).where(User.email == agent_email)).one()
     tokens = {"admin": admin, "owner": owner,
-              "agent": bearer(factory.token(factory.user(a.id, "agent"))),
+              "agent": bearer(factory.token(agent_email)),
               "other_owner": bearer(factory.token(b.owner_email)),
               "t_owner": bearer(factory.token(t.owner_email))}
     return World({"a": a.id, "t": t.id, "seat_id": seat["id"], "seat": seat["identity"],
                   "script_id": script["id"], "line_id": line["id"],
                   "owner_token_id": owner_token_id, "number": UK,
                   "endpoint_id": endpoint["id"], "invoice": invoice["number"],
-                  "dispute_id": dispute["id"],
+                  "dispute_id": dispute["id"], "agent_id": agent_id,
                   "batch_id": 999_999}, tokens)  # refused before any batch is looked up
 
 

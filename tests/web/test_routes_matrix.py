@@ -51,7 +51,7 @@ import pytest
 import sqlalchemy as sa
 
 from callcenter.extensions import db
-from callcenter.models import ApiToken, Job, SmsBatch
+from callcenter.models import ApiToken, Job, SmsBatch, User
 from callcenter.web.common.providers import EXTENSION
 from tests.factories import PASSWORD, bearer
 from tests.payments.helpers import CONFIG as STRIPE
@@ -91,6 +91,14 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "GET /login": PUBLIC,
     "POST /login": ("401 ok ok ok ok", {"writes": "login_throttles"}),  # a failed sign-in
     "POST /logout": "login out out out out",
+    # passwords: one's own, and the reset by mail (the same answer for any address)
+    "GET /account/password": "login ok ok ok ok",
+    "POST /account/password": "login ok ok ok ok",
+    "GET /password/forgot": PUBLIC,
+    "POST /password/forgot": PUBLIC,
+    "GET /password/reset/<token>": ("404 404 404 404 404", {"token": "period"}),  # unknown
+    "GET /password/reset": "404 404 404 404 404",  # no link opened
+    "POST /password/reset": PUBLIC,  # answered 400: no link opened
     # webhooks: a provider's signature or nothing
     "POST /webhooks/cdr": WEBHOOK,
     "POST /webhooks/stripe": WEBHOOK,
@@ -101,6 +109,7 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     # API: tokens, documents
     "POST /api/v1/auth/tokens": PUBLIC,  # signs in with a password in the body
     "DELETE /api/v1/auth/tokens/<int:token_id>": "401 404 404 ok 404",  # the owner's own
+    "POST /api/v1/auth/password": API_ANY_USER,  # one's own, the current password required
     "GET /api/v1/openapi.json": PUBLIC,
     # API: platform-wide
     "GET /api/v1/tenants": API_ANY_USER,  # each caller sees only their own tenant
@@ -129,7 +138,7 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "DELETE /api/v1/tenants/<int:tenant_id>/dnc/<path:number>": (  # the owner removed it
         "401 403 404 ok 404", {"number": "number_dnc_api"}),
     "POST /api/v1/tenants/<int:tenant_id>/dnc/removals": API_TENANT_STAFF,
-    "POST /api/v1/tenants/<int:tenant_id>/erasure": API_ADMIN_ON_A,
+    "POST /api/v1/tenants/<int:tenant_id>/erasure": API_TENANT_STAFF,  # owner: once settled
     "GET /api/v1/tenants/<int:tenant_id>/export": API_TENANT_STAFF,
     "GET /api/v1/tenants/<int:tenant_id>/ledger": API_TENANT_STAFF,
     "GET /api/v1/tenants/<int:tenant_id>/messages": API_TENANT_STAFF,
@@ -142,8 +151,13 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "GET /api/v1/tenants/<int:tenant_id>/scripts": API_TENANT_STAFF,
     "POST /api/v1/tenants/<int:tenant_id>/scripts": API_TENANT_STAFF,
     "GET /api/v1/tenants/<int:tenant_id>/seats": API_TENANT,
-    "POST /api/v1/tenants/<int:tenant_id>/seats": API_ADMIN_ON_A,
-    "DELETE /api/v1/tenants/<int:tenant_id>/seats/<int:seat_id>": API_ADMIN_ON_A,
+    "POST /api/v1/tenants/<int:tenant_id>/seats": API_TENANT_STAFF,
+    "DELETE /api/v1/tenants/<int:tenant_id>/seats/<int:seat_id>": API_TENANT_STAFF,
+    "PATCH /api/v1/tenants/<int:tenant_id>/seats/<int:seat_id>": API_TENANT_STAFF,
+    "GET /api/v1/tenants/<int:tenant_id>/users": API_TENANT_STAFF,
+    "POST /api/v1/tenants/<int:tenant_id>/users": API_OWNER_ONLY,
+    "PATCH /api/v1/tenants/<int:tenant_id>/users/<int:user_id>": (
+        API_OWNER_ONLY, {"user_id": "agent_id"}),
     "GET /api/v1/tenants/<int:tenant_id>/sms-replies": API_TENANT_STAFF,
     "GET /api/v1/tenants/<int:tenant_id>/statements/<period>": API_TENANT_STAFF,
     "POST /api/v1/tenants/<int:tenant_id>/suspension": API_ADMIN_ON_A,
@@ -275,6 +289,18 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "GET /portal/scripts": PORTAL_OWNER,
     "POST /portal/scripts": PORTAL_OWNER,
     "GET /portal/seats": PORTAL_PAGE,
+    "POST /portal/seats": PORTAL_OWNER,
+    "POST /portal/seats/quote": PORTAL_OWNER,
+    "POST /portal/seats/<int:seat_id>/release": PORTAL_OWNER_ACTION,
+    "POST /portal/seats/<int:seat_id>/agent": PORTAL_OWNER_ACTION,
+    "GET /portal/agents": PORTAL_OWNER,
+    "POST /portal/agents": PORTAL_OWNER,
+    "POST /portal/agents/<int:user_id>/active": (PORTAL_OWNER_ACTION, {"user_id": "agent_id"}),
+    "POST /portal/agents/<int:user_id>/password": (
+        PORTAL_OWNER_ACTION, {"user_id": "agent_id"}),
+    "GET /portal/erasure": PORTAL_OWNER,
+    "POST /portal/erasure": PORTAL_OWNER,  # refused before the settlement
+    "POST /portal/erasure/review": PORTAL_OWNER,
     "GET /portal/settlement": "login 404 404 404 404",  # only once terminated (none here)
     "GET /portal/settlement.pdf": "login 404 404 404 404",
     "GET /portal/statements": PORTAL_OWNER,
@@ -360,7 +386,9 @@ def world(app, factory) -> World:
                "number_dnc_api": UK2,
                "period": "2026-02", "filename": "app.css", "line_id": line["id"],
                "t": t.id, "b": b.id, "dispute_id": dispute["id"],
-               "invoice": invoice["number"], "credit_note": note["number"]}
+               "invoice": invoice["number"], "credit_note": note["number"],
+               "agent_id": db.session.scalars(
+                   sa.select(User.id).where(User.email == agent_email)).one()}
     assert spare_token
     emails = {"agent": agent_email, "other": b.owner_email, "owner": a.owner_email,
               "admin": admin_email}

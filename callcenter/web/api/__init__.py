@@ -50,5 +50,6 @@ from callcenter.web.api import (  # noqa: E402,F401
     tenants,
     termination,
     tokens,
+    users,
     webhooks,
 )

@@ -128,6 +128,35 @@ class BillingRun:
 
 
 @dataclass(frozen=True)
+class SeatAssignment:
+    agent_user_id: int | None
+
+
+@dataclass(frozen=True)
+class NewAgent:
+    email: str
+    password: str
+
+
+@dataclass(frozen=True)
+class AgentChange:
+    active: bool | None = None
+    password: str | None = None
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    current_password: str
+    new_password: str
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    confirm: bool
+    declined_export: bool
+
+
+@dataclass(frozen=True)
 class Reason:
     reason: str
 
@@ -285,6 +314,41 @@ SEAT_REQUEST = Body("SeatRequest", (
     Field("count", integer(1, seats.MAX_SEATS_PER_REQUEST), description="or a label"),
     Field("label", string(example="Night shift"), description="one seat with this label"),
 ), build=SeatRequest)
+
+def _assignment(**values) -> SeatAssignment:
+    if "agent_user_id" not in values:  # a partial body: null is a value, absence is not
+        raise invalid("agent_user_id", "agent_user_id is required (null: nobody)")
+    return SeatAssignment(**values)
+
+
+SEAT_ASSIGNMENT = Body("SeatAssignment", (
+    Field("agent_user_id", integer(1, 2**31 - 1), required=True, nullable=True,
+          description="one of the tenant's agents; null: nobody"),
+), build=_assignment, strict=True, partial=True)
+
+NEW_AGENT = Body("NewAgent", (
+    Field("email", EMAIL, required=True),
+    Field("password", PASSWORD, required=True, description="the agent's initial password"),
+), build=NewAgent)
+
+AGENT_CHANGE = Body("AgentChange", (
+    Field("active", boolean(), description="false disables the agent: its sessions and "
+                                           "tokens end, its seats are unassigned"),
+    Field("password", PASSWORD, description="a new password; the agent's sessions and "
+                                            "tokens end"),
+), build=AgentChange, strict=True, partial=True)
+
+PASSWORD_CHANGE = Body("PasswordChange", (
+    Field("current_password", string(fmt="password"), required=True),
+    Field("new_password", PASSWORD, required=True),
+), build=PasswordChange)
+
+ERASURE_REQUEST = Body("ErasureRequest", (
+    Field("confirm", boolean(), default=False,
+          description="owners: true to confirm the erasure, which cannot be undone"),
+    Field("declined_export", boolean(), default=False,
+          description="owners: true to erase without having downloaded the export"),
+), build=ErasureRequest, optional=True)
 
 BILLING_RUN = Body("BillingRun", (
     Field("as_of", MOMENT, description="default now"),

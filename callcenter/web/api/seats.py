@@ -8,7 +8,7 @@ from callcenter.services import billing, billing_job
 from callcenter.services import seats as seat_service
 from callcenter.services.access import require_admin, tenant_for
 from callcenter.web.api import bp
-from callcenter.web.api.inputs import BILLING_RUN, SEAT_REQUEST
+from callcenter.web.api.inputs import BILLING_RUN, SEAT_ASSIGNMENT, SEAT_REQUEST
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, idempotency_key, now, session, uow
 from callcenter.web.common.inputs import accepts, read
@@ -21,7 +21,7 @@ def provision_seats(tenant_id: int):
     """Provision seats.
     ---
     post:
-      summary: Provision seats (admin); the prorated rent is charged first
+      summary: Provision seats (admin, owner); the prorated rent is charged first
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
         - {name: Idempotency-Key, in: header, schema: {type: string}}
@@ -31,7 +31,7 @@ def provision_seats(tenant_id: int):
         409: {description: the tenant is not active}
     """
     who = actor()
-    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin", "owner"))
     wanted = read(SEAT_REQUEST)
     seats = seat_service.provision(session(), who, tenant, now=now(), count=wanted.count,
                                    label=wanted.label, request_key=idempotency_key())
@@ -63,7 +63,8 @@ def release_seat(tenant_id: int, seat_id: int):
     """Release a seat.
     ---
     delete:
-      summary: Release a seat (admin); it stops working at once, no refund
+      summary: Release a seat (admin, owner); it stops working at once; the rent paid
+        for the current period is not refunded
       parameters:
         - {name: tenant_id, in: path, required: true, schema: {type: integer}}
         - {name: seat_id, in: path, required: true, schema: {type: integer}}
@@ -72,8 +73,32 @@ def release_seat(tenant_id: int, seat_id: int):
         404: {description: no such seat for this tenant}
     """
     who = actor()
-    tenant = tenant_for(session(), who, tenant_id, roles=("admin",))
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin", "owner"))
     seat = seat_service.release(session(), who, tenant, seat_id, now=now())
+    commit()
+    return jsonify(serialize.seat(seat))
+
+
+@bp.patch("/tenants/<int:tenant_id>/seats/<int:seat_id>")
+@accepts(SEAT_ASSIGNMENT)
+def assign_seat(tenant_id: int, seat_id: int):
+    """Assign a seat to an agent.
+    ---
+    patch:
+      summary: Assign a seat to one of the tenant's agents, or to nobody (admin, owner)
+      parameters:
+        - {name: tenant_id, in: path, required: true, schema: {type: integer}}
+        - {name: seat_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200: {description: the seat}
+        404: {description: no such seat or agent for this tenant}
+        409: {description: the seat is released or the agent disabled}
+    """
+    who = actor()
+    tenant = tenant_for(session(), who, tenant_id, roles=("admin", "owner"))
+    wanted = read(SEAT_ASSIGNMENT)
+    seat = seat_service.assign(session(), who, tenant, seat_id, wanted.agent_user_id,
+                               now=now())
     commit()
     return jsonify(serialize.seat(seat))
 

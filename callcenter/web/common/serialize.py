@@ -112,6 +112,11 @@ def seat(s: Seat) -> dict:
             "released_at": _iso(s.released_at)}
 
 
+def user(u, seat_ids: list[int]) -> dict:
+    return {"id": u.id, "email": u.email, "role": u.role, "active": u.active,
+            "created_at": _iso(u.created_at), "seat_ids": seat_ids}
+
+
 def arrear(a: Arrear, currency: str) -> dict:
     return {"id": a.id, "kind": a.kind, "due_on": _iso(a.due_on),
             "amount": format_amount(a.amount_micros), "currency": currency, "memo": a.memo}

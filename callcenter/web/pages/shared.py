@@ -40,7 +40,9 @@ def call_log_page(tenant: Tenant, template: str, **extra):
                            more=rows[PAGE - 1].id if len(rows) > PAGE else None,
                            filters=filters, statuses=CALL_STATUSES,
                            totals=call_log.totals(session(), who, tenant.id, filters),
-                           seats=seat_service.list_seats(session(), tenant.id), **extra)
+                           seats=seat_service.seats_of_agent(session(), who.user_id)
+                           if who.role == "agent"
+                           else seat_service.list_seats(session(), tenant.id), **extra)
 
 
 def change_dnc(tenant_id: int | None) -> str:

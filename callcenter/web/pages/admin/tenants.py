@@ -168,8 +168,8 @@ def provision_seats(tenant_id: int):
             raise InvalidInput(_("Enter the number of seats as a whole number."),
                                details={"field": "count"})
         number = None if label or not count else int(count)
-        seats, per_seat, period = seat_service.quote(session(), t, now=now(), count=number,
-                                                     label=label or None)
+        q = seat_service.quote(session(), t, now=now(), count=number, label=label or None)
+        seats, per_seat, period = len(q.labels), q.per_seat_micros, q.period
     except DomainError as exc:
         return _tenant_page(t, errors={"seats": exc.message}), 400
     if form.get("confirmed") != "1":

@@ -1,4 +1,4 @@
-"""The tenant's dashboard, its ledger (all of it, a page at a time) and seats pages."""
+"""The tenant's dashboard and its ledger (all of it, a page at a time)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from callcenter.services import alerts, auto_topup, billing, notices, rates
 from callcenter.services import call_log as call_log_service
 from callcenter.services import dashboard as dash
 from callcenter.services import ledger as ledger_service
-from callcenter.services import seats as seat_service
 from callcenter.web.common import charts
 from callcenter.web.common.context import actor, now, own_tenant, session
 from callcenter.web.common.filters import money_text
@@ -69,12 +68,3 @@ def ledger():
     """Every ledger entry, newest first, a page at a time, filtered by local dates."""
     return ledger_page(own_tenant(("owner",)), back=url_for("portal.dashboard"))
 
-
-@bp.get("/seats")
-@login_required
-def seats():
-    """The tenant's seats, next renewal and any arrears with their consequences."""
-    tenant = own_tenant()
-    return render_template("portal/seats.html", tenant=tenant,
-                           seats=seat_service.list_seats(session(), tenant.id),
-                           billing=billing.summary(session(), tenant))
