@@ -10,7 +10,7 @@ DB_POOL_SIZE ?= 2
 DB_MAX_OVERFLOW ?= 0
 DEV := CALLCENTER_ENV=development
 
-.PHONY: run test lint faults soak bench bench-quick bench-sweep bench-profile bench-inprocess screening-report screening-model clean
+.PHONY: run test lint translations extract faults soak bench bench-quick bench-sweep bench-profile bench-inprocess screening-report screening-model clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,19 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+# The compiled catalogs (.mo, not committed) from translations/*/LC_MESSAGES/messages.po.
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel -q compile -d translations
+
+# Re-extract translations/messages.pot after wrapping new strings, then merge it into
+# both catalogs (translate the new entries; tests/test_i18n.py fails until they are).
+extract: $(VENV)/.runtime
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --no-wrap \
+		--project callcenter -k lazy_gettext -k _l -o translations/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --no-wrap \
+		-i translations/messages.pot -d translations
+
+run: $(VENV)/.runtime translations
 	$(DEV) $(BIN)/flask --app wsgi db upgrade
 	$(DEV) $(BIN)/flask --app wsgi demo --if-empty
 	@echo "callcenter: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
@@ -33,7 +45,7 @@ run: $(VENV)/.runtime
 		DB_MAX_OVERFLOW=$(DB_MAX_OVERFLOW) $(BIN)/gunicorn --preload --worker-class sync \
 		--workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # PostgreSQL crashed and restarted, gunicorn workers killed, in the middle of streams of

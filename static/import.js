@@ -44,7 +44,7 @@
     var status = box.querySelector(".import-status"), problems = box.querySelector(".import-problems");
     var extra = box.querySelector(".import-extra");
     box.querySelector(".import-start").addEventListener("click", function () {
-      if (!file.files.length) { status.textContent = "Choose a CSV file first."; return; }
+      if (!file.files.length) { status.textContent = t("Choose a CSV file first."); return; }
       file.files[0].text().then(function (text) {
         var parsed = toRecords(parseCsv(text)), total = parsed.records.length;
         var counts = { valid: 0, duplicate: 0, invalid: 0 }, tbody = problems.querySelector("tbody");
@@ -52,8 +52,8 @@
         var url = box.dataset.url + (extra && extra.value ? "?" + extra.dataset.name + "=" + encodeURIComponent(extra.value) : "");
         function send(offset) {
           if (offset >= total) {
-            status.textContent = "Done: " + counts.valid + " applied, " + counts.duplicate +
-              " duplicate, " + counts.invalid + " invalid.";
+            status.textContent = t("Done: %(valid)s applied, %(duplicate)s duplicate, %(invalid)s invalid.",
+              counts);
             return;
           }
           var chunk = parsed.records.slice(offset, offset + CHUNK);
@@ -74,9 +74,10 @@
                 tbody.appendChild(tr); problems.hidden = false;
               });
               bar.value = Math.round(100 * Math.min(offset + CHUNK, total) / total);
-              status.textContent = Math.min(offset + CHUNK, total) + " of " + total + " rows";
+              status.textContent = t("%(done)s of %(total)s rows",
+                                     { done: Math.min(offset + CHUNK, total), total: total });
               send(offset + CHUNK);
-            }, function () { status.textContent = "The import stopped: network error."; });
+            }, function () { status.textContent = t("The import stopped: network error."); });
         }
         send(0);
       });

@@ -87,13 +87,16 @@
       ["other", "cn"].forEach(function (which) {
         var c = counts[which];
         if (which === "cn" && !recipients.cn) { return; }
-        lines.push((which === "cn" ? "To +86: " : "") + c.units + " " +
-          (c.encoding === "GSM-7" ? "characters" : "UTF-16 units") + " in " + c.encoding + ", " +
-          c.segments + " segment" + (c.segments === 1 ? "" : "s") + " per message");
+        var unit = c.encoding === "GSM-7" ? "%(units)s characters" : "%(units)s UTF-16 units";
+        var size = c.segments === 1 ? "1 segment per message" : "%(segments)s segments per message";
+        lines.push((which === "cn" ? t("To +86:") + " " : "") +
+          t(unit + " in %(encoding)s, " + size,
+            { units: c.units, encoding: c.encoding, segments: c.segments }));
       });
-      lines.push(numbers.length + " recipient" + (numbers.length === 1 ? "" : "s") +
-        ": about " + money(total) + " " + box.dataset.currency +
-        " if all pass the checks");
+      lines.push(t(numbers.length === 1
+        ? "1 recipient: about %(amount)s %(currency)s if it passes the checks"
+        : "%(count)s recipients: about %(amount)s %(currency)s if all pass the checks",
+        { count: numbers.length, amount: money(total), currency: box.dataset.currency }));
       out.textContent = lines.join(" · ");
     }
 
@@ -123,7 +126,7 @@
         .then(function (r) { return r.json(); })
         .then(function (p) {
           bar.max = p.accepted || 1; bar.value = p.accepted ? p.finished : 1;
-          counted.textContent = p.finished + " of " + p.accepted;
+          counted.textContent = t("%(done)s of %(total)s", { done: p.finished, total: p.accepted });
           badge.textContent = p.status;
           counts.textContent = Object.keys(p.counts).sort().map(function (k) {
             return k + ": " + p.counts[k];

@@ -18,7 +18,7 @@
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     submit.disabled = true;
-    result.textContent = 'Processing…';
+    result.textContent = t('Processing…');
     const response = await fetch(form.dataset.intentUrl, {
       method: 'POST', credentials: 'same-origin',
       headers: {'Content-Type': 'application/json', 'X-CSRFToken': form.dataset.csrf},
@@ -26,7 +26,7 @@
                             method: method(), request_key: form.dataset.requestKey})});
     const body = await response.json();
     if (!response.ok) {
-      result.textContent = body.error ? body.error.message : 'The payment could not start.';
+      result.textContent = body.error ? body.error.message : t('The payment could not start.');
       submit.disabled = false;
       return;
     }
@@ -45,7 +45,7 @@
       result.textContent = outcome.error.message;
       submit.disabled = false;
     } else {
-      result.textContent = 'Payment received. Your balance updates in a moment.';
+      result.textContent = t('Payment received. Your balance updates in a moment.');
       setTimeout(() => window.location.reload(), 2500);
     }
   });
@@ -58,7 +58,7 @@
     if (document.getElementById('setup-intent').value) { return; }
     event.preventDefault();
     const status = document.getElementById('setup-result');
-    status.textContent = 'Saving…';
+    status.textContent = t('Saving…');
     const response = await fetch(setup.dataset.setupUrl, {method: 'POST',
       credentials: 'same-origin', headers: {'X-CSRFToken': form.dataset.csrf}});
     const body = await response.json();

@@ -32,6 +32,9 @@ class User(Base):
     # (sign-out, a password change), even cookies saved elsewhere.
     session_version: Mapped[int] = mapped_column(sa.Integer, default=1,
                                                  server_default=sa.text("1"))
+    # The language of the pages and of the mail sent to this user (en / zh_CN); None:
+    # follow the browser (pages) or English (mail).
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")

@@ -49,15 +49,16 @@ def crossed(session: Session, tenant_id: int, *, now: datetime) -> Alert | None:
     alert = Alert(tenant_id=tenant_id, kind="low_balance", balance_micros=balance,
                   threshold_micros=threshold, created_at=now)
     session.add(alert)
-    owners = mail.owner_emails(session, tenant_id)
-    if owners:
+    for locale, owners in mail.owners_by_locale(session, tenant_id).items():
         subject, body = mail_texts.low_balance(
-            name=name, account_code=code or "", currency=currency,
+            locale=locale, name=name, account_code=code or "", currency=currency,
             balance=format_amount(balance), threshold=format_amount(threshold))
         job = mail.queue(uow_module.of(session), to=owners, subject=subject, body=body,
                          topic="low_balance", now=now, tenant_id=tenant_id,
-                         path="/portal/payments", transfer_reference=code or None)
-        alert.mail_job_id = job.id if job else None
+                         path="/portal/payments", transfer_reference=code or None,
+                         locale=locale)
+        if alert.mail_job_id is None:
+            alert.mail_job_id = job.id if job else None
     session.flush()
     return alert
 

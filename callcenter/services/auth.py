@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from callcenter.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
 from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.models import ApiToken, LoginThrottle, User
+from callcenter.services import locales
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -187,6 +188,15 @@ def end_sessions(session: Session, user_id: int) -> int:
         .values(session_version=User.session_version + 1)
         .returning(User.session_version)
         .execution_options(synchronize_session=False)).scalar_one()
+
+
+def set_locale(session: Session, user_id: int, code: object) -> str:
+    """Save the language of a user's pages and mail (one of `locales.LOCALES`)."""
+    locale = locales.normalize(code) if isinstance(code, str) else None
+    if locale is None:
+        raise InvalidInput("unknown language", details={"field": "locale"})
+    session.execute(sa.update(User).where(User.id == user_id).values(locale=locale))
+    return locale
 
 
 def user_for_session(session: Session, cookie_id: str) -> User | None:

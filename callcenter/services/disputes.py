@@ -167,16 +167,15 @@ def resolve(session: Session, actor: Actor, dispute_id: int, res: Resolution, *,
 def _tell_owners(session: Session, dispute: Dispute, *, now: datetime) -> None:
     """Mail the tenant's owners the answer (once per dispute)."""
     tenant = session.get(Tenant, dispute.tenant_id)
-    to = mail.owner_emails(session, tenant.id)
-    if not to:
-        return
-    subject, body = mail_texts.dispute_resolved(
-        id=dispute.id, name=tenant.name, status=dispute.status, currency=tenant.currency,
-        disputed=format_amount(dispute.disputed_micros), note=dispute.resolution_note or "",
-        credit=format_amount(dispute.credit_micros) if dispute.credit_micros else None)
-    mail.queue(UnitOfWork.of(session), to=to, subject=subject, body=body, topic="dispute",
-               now=now, tenant_id=tenant.id, path="/portal/disputes",
-               dedupe_key=f"dispute:{dispute.id}")
+    for n, (locale, to) in enumerate(mail.owners_by_locale(session, tenant.id).items()):
+        subject, body = mail_texts.dispute_resolved(
+            locale=locale, id=dispute.id, name=tenant.name, status=dispute.status,
+            currency=tenant.currency, disputed=format_amount(dispute.disputed_micros),
+            note=dispute.resolution_note or "",
+            credit=format_amount(dispute.credit_micros) if dispute.credit_micros else None)
+        mail.queue(UnitOfWork.of(session), to=to, subject=subject, body=body,
+                   topic="dispute", now=now, tenant_id=tenant.id, path="/portal/disputes",
+                   dedupe_key=mail.dedupe_for(f"dispute:{dispute.id}", locale, n == 0))
 
 
 def for_tenant(session: Session, actor: Actor, tenant_id: int, *, limit: int = 200,

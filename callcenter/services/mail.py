@@ -32,20 +32,39 @@ def owner_emails(session: Session, tenant_id: int) -> list[str]:
                                     User.active.is_(True)).order_by(User.id)))
 
 
+def owners_by_locale(session: Session, tenant_id: int) -> dict[str | None, list[str]]:
+    """A tenant's active owners grouped by the language of their mail (`users.locale`),
+    so each gets the mail in their own; the groups in the order of their first owner."""
+    groups: dict[str | None, list[str]] = {}
+    for email, locale in session.execute(
+            sa.select(User.email, User.locale).where(
+                User.tenant_id == tenant_id, User.role == "owner", User.active.is_(True))
+            .order_by(User.id)):
+        groups.setdefault(locale, []).append(email)
+    return groups
+
+
+def dedupe_for(key: str, locale: str | None, first: bool) -> str:
+    """The outbox dedupe key of one language group of a mail (the first keeps the key)."""
+    return key if first else f"{key}:{locale or 'default'}"
+
+
 def queue(uow: UnitOfWork, *, to: list[str], subject: str, body: str, topic: str,
           now: datetime, tenant_id: int | None = None, path: str | None = None,
           dedupe_key: str | None = None, transfer_reference: str | None = None,
-          sensitive: bool = False) -> Job | None:
+          locale: str | None = None, sensitive: bool = False) -> Job | None:
     """Write a mail to the outbox in the caller's transaction; None if `dedupe_key` was
     used before. `path` is a page of the app, linked under the body when PUBLIC_BASE_URL
     is set; `topic` says what the mail is about (low_balance, notice, statement);
     with `transfer_reference` (an account code) the platform's bank details
-    (PLATFORM_BANK_*) are added when it is sent. A `sensitive` body (a one-time link)
-    is blanked in the outbox once sent."""
+    (PLATFORM_BANK_*) are added when it is sent, in the mail's `locale`. A `sensitive`
+    body (a one-time link) is blanked in the outbox once sent."""
     payload = {"to": list(to), "subject": subject, "body": body, "topic": topic,
                "path": path}
     if transfer_reference:
         payload["transfer_reference"] = transfer_reference
+    if locale:
+        payload["locale"] = locale
     if sensitive:
         payload["sensitive"] = True
     return background.enqueue(uow, KIND, payload, now=now, tenant_id=tenant_id,
@@ -55,7 +74,9 @@ def queue(uow: UnitOfWork, *, to: list[str], subject: str, body: str, topic: str
 def _body(payload: dict[str, Any], config: Any) -> str:
     body = payload["body"]
     if payload.get("transfer_reference") and config.get("PLATFORM_BANK_ACCOUNT"):
-        body = f"{body}\n{mail_texts.bank_transfer(config, payload['transfer_reference'])}"
+        details = mail_texts.bank_transfer(config, payload["transfer_reference"],
+                                           payload.get("locale"))
+        body = f"{body}\n{details}"
     base = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     if base and payload.get("path"):
         return f"{body}\n\n{base}{payload['path']}\n"

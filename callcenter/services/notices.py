@@ -148,7 +148,7 @@ def mail_owners(uow: UnitOfWork, job: background.Claimed, context: dict[str, Any
     if notice is None:
         return
     now = ((context.get("config") or {}).get("CLOCK") or system_clock)()
-    stmt = (sa.select(Tenant.id, Tenant.timezone, User.id, User.email)
+    stmt = (sa.select(Tenant.id, Tenant.timezone, User.id, User.email, User.locale)
             .join(User, sa.and_(User.tenant_id == Tenant.id, User.role == "owner",
                                 User.active.is_(True)))
             .where(Tenant.status.in_(lifecycle.OPEN))
@@ -156,8 +156,9 @@ def mail_owners(uow: UnitOfWork, job: background.Claimed, context: dict[str, Any
     if not notice.all_tenants:
         stmt = stmt.where(Tenant.id.in_(sa.select(NoticeTenant.tenant_id)
                                         .where(NoticeTenant.notice_id == notice.id)))
-    for tenant_id, zone, user_id, email in session.execute(stmt).all():
+    for tenant_id, zone, user_id, email, locale in session.execute(stmt).all():
         subject, body = mail_texts.notice(
+            locale=locale,
             starts=_local(notice.starts_at, zone), ends=_local(notice.ends_at, zone),
             timezone=zone, services=list(notice.services or []), message=notice.message)
         mail.queue(uow, to=[email], subject=subject, body=body, topic="notice",

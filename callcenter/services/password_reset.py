@@ -70,7 +70,7 @@ def send(uow: UnitOfWork, job: background.Claimed, context: dict[str, Any]) -> N
         return
     base = ((context.get("config") or {}).get("PUBLIC_BASE_URL") or "").rstrip("/")
     subject, body = mail_texts.password_reset(
-        email=user.email, link=f"{base}{PATH}{token}",
+        locale=user.locale, email=user.email, link=f"{base}{PATH}{token}",
         minutes=int(LIFETIME.total_seconds() // 60))
     mail.queue(uow, to=[user.email], subject=subject, body=body, topic="password_reset",
                now=now, tenant_id=user.tenant_id, sensitive=True)

@@ -185,17 +185,18 @@ def _tell_tenant(session: Session, tenant: Tenant, old: RatePlan | None, new: Ra
                  now: datetime) -> None:
     """Mail the owners the old and new prices (nothing when no price changes)."""
     changed = price_change.changes(prices(old, tenant), prices(new, tenant))
-    to = mail.owner_emails(session, tenant.id)
-    if not to or all(c.old is None for c in changed):
+    groups = mail.owners_by_locale(session, tenant.id)
+    if not groups or all(c.old is None for c in changed):
         return  # nothing changed, or only a service offered for the first time
     local = new.effective_at.astimezone(ZoneInfo(tenant.timezone))
-    subject, body = mail_texts.price_change(
-        name=tenant.name, currency=tenant.currency, timezone=tenant.timezone,
-        effective=local.strftime("%Y-%m-%d %H:%M"), lines=[
-            (label(c.item), show(c.old, c), show(c.new, c)) for c in changed])
-    mail.queue(UnitOfWork.of(session), to=to, subject=subject, body=body,
-               topic="price_change", now=now, tenant_id=tenant.id, path="/portal/",
-               dedupe_key=f"price-change:{new.id}")
+    for n, (locale, to) in enumerate(groups.items()):
+        subject, body = mail_texts.price_change(
+            locale=locale, name=tenant.name, currency=tenant.currency,
+            timezone=tenant.timezone, effective=local.strftime("%Y-%m-%d %H:%M"), lines=[
+                (label(c.item), show(c.old, c), show(c.new, c)) for c in changed])
+        mail.queue(UnitOfWork.of(session), to=to, subject=subject, body=body,
+                   topic="price_change", now=now, tenant_id=tenant.id, path="/portal/",
+                   dedupe_key=mail.dedupe_for(f"price-change:{new.id}", locale, n == 0))
 
 
 _LABELS = {"per_minute": "Calls, per minute", "billing_increment": "Billing increment",

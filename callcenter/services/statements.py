@@ -141,18 +141,19 @@ def description(entry: LedgerEntry) -> str:
 
 
 def _mail(uow: UnitOfWork, st: MonthStatement, row: Statement, now: datetime) -> None:
-    owners = mail.owner_emails(uow.session, st.tenant.id)
-    if not owners:
-        return
     t = st.tenant
-    subject, body = mail_texts.statement(
-        period=str(st.period), name=t.name, account_code=t.account_code or "",
-        currency=t.currency, placed=str(st.calls.placed), answered=str(st.calls.answered),
-        minutes=st.calls.minutes, **st.money())
-    job = mail.queue(uow, to=owners, subject=subject, body=body, topic="statement",
-                     now=now, tenant_id=t.id, path=f"/portal/statements/{st.period}",
-                     dedupe_key=f"statement:{t.id}:{st.period}")
-    row.mail_job_id = job.id if job else None
+    key = f"statement:{t.id}:{st.period}"
+    for n, (locale, owners) in enumerate(mail.owners_by_locale(uow.session, t.id).items()):
+        subject, body = mail_texts.statement(
+            locale=locale, period=str(st.period), name=t.name,
+            account_code=t.account_code or "", currency=t.currency,
+            placed=str(st.calls.placed), answered=str(st.calls.answered),
+            minutes=st.calls.minutes, **st.money())
+        job = mail.queue(uow, to=owners, subject=subject, body=body, topic="statement",
+                         now=now, tenant_id=t.id, path=f"/portal/statements/{st.period}",
+                         dedupe_key=mail.dedupe_for(key, locale, n == 0))
+        if n == 0:
+            row.mail_job_id = job.id if job else None
 
 
 def issue(uow: UnitOfWork, tenant: Tenant, period: Period, *, now: datetime) -> Statement | None:

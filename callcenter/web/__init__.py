@@ -14,6 +14,8 @@ def init_app(app: Flask) -> None:
         errors,
         filters,
         i18n,
+        js_messages,
+        labels,
         overhead,
         providers,
         request_log,
@@ -27,6 +29,8 @@ def init_app(app: Flask) -> None:
     ops.init_app(app)
     i18n.init_app(app)
     filters.init_app(app)
+    labels.init_app(app)
+    js_messages.init_app(app)
     security.init_app(app)
     untrusted.init_app(app)  # before any blueprint: its id converter
     errors.init_app(app)

@@ -48,7 +48,7 @@ def test_owner_sends_a_pasted_list_and_a_csv_and_follows_the_batch(client, facto
         batch_id = db.session.scalar(sa.select(SmsBatch.id))
     assert resp.headers["Location"].endswith(f"/portal/messages/{batch_id}")
     page = client.get(f"/portal/messages/{batch_id}").get_data(as_text=True)
-    assert "5 of 6 recipient(s) accepted" in page
+    assert "5 of 6 recipients accepted" in page
     assert "invalid number" in page and "Cancel the recipients not yet sent" in page
     assert "Hi there Reply STOP to opt out" in page and "拒收请回复R" in page
     progress = client.get(f"/portal/messages/{batch_id}/progress").get_json()

@@ -92,7 +92,7 @@ def test_threshold_set_above_the_balance_alerts_at_once_and_shows_a_banner(
 
     _login(client, tenant.owner_email)
     page = client.get("/portal/").get_data(as_text=True)
-    assert "below your alert threshold" in page and "1000.00" in page
+    assert "below your alert threshold" in page and "1,000.00" in page
     # Lowering the threshold under the balance re-arms it and the banner goes.
     client.post("/logout")
     client.patch(f"/api/v1/tenants/{tenant.id}", json={"low_balance_threshold": "100.00"},

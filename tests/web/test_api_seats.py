@@ -123,7 +123,7 @@ def test_admin_pages_provision_and_release(client, factory, clock, app):
     resp = client.post(f"/admin/tenants/{t.id}/seats",
                        data={"count": "2", "label": "", "request_key": "k1", "confirmed": "1"},
                        follow_redirects=True)
-    assert "2 seat(s) provisioned" in resp.get_data(as_text=True)
+    assert "2 seats provisioned" in resp.get_data(as_text=True)
     resp = client.post(f"/admin/tenants/{t.id}/seats",
                        data={"count": "5", "label": "", "request_key": "k2", "confirmed": "1"},
                        follow_redirects=True)

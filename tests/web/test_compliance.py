@@ -258,7 +258,7 @@ def test_portal_pages_and_chunked_import(client, tenant, app):
     client.post("/portal/scripts", data={"title": "t", "text": CLEAN})
     assert "approved" in client.get("/portal/scripts").get_data(as_text=True)
     page = client.post("/portal/check", data={"to": UK}).get_data(as_text=True)
-    assert "Refused: do not call" in page
+    assert "Refused: on a do-not-call list" in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(DncEntry.id))) == 1
         assert db.session.scalar(sa.select(sa.func.count(Script.id))) == 1

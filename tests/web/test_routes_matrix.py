@@ -91,6 +91,7 @@ ROUTES: dict[str, str | tuple[str, dict[str, str]]] = {
     "GET /login": PUBLIC,
     "POST /login": ("401 ok ok ok ok", {"writes": "login_throttles"}),  # a failed sign-in
     "POST /logout": "login out out out out",
+    "POST /language": PUBLIC,  # the language switch: a cookie, and the setting when signed in
     # passwords: one's own, and the reset by mail (the same answer for any address)
     "GET /account/password": "login ok ok ok ok",
     "POST /account/password": "login ok ok ok ok",

@@ -1,7 +1,8 @@
 """Invoices and credit notes as the API and the pages show them: JSON and PDF.
 
 The PDF is laid out like the statement's (fpdf2 with the CJK font of fonts.py, so a
-Chinese legal name or address prints as itself)."""
+Chinese legal name or address prints as itself); its labels are in the language of whoever
+downloads it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from callcenter.domain.money import format_amount
 from callcenter.models import CreditNote, Invoice
 from callcenter.web.common.filters import local_time
 from callcenter.web.common.fonts import printable, use_font
+from callcenter.web.common.i18n import _
 from callcenter.web.common.statement_pdf import HEADING
 
 
@@ -57,7 +59,8 @@ def _block(pdf: FPDF, family: str, title: str, details: dict) -> None:
     pdf.cell(0, 6, printable(title, family), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 9)
     p = _party(details)
-    for line in (p["name"], f"Tax ID {p['tax_id']}" if p["tax_id"] else "", p["address"]):
+    for line in (p["name"], _("Tax ID %(id)s", id=p["tax_id"]) if p["tax_id"] else "",
+                 p["address"]):
         if line:
             pdf.multi_cell(0, 5, printable(line, family), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -66,7 +69,8 @@ def _block(pdf: FPDF, family: str, title: str, details: dict) -> None:
 def build(doc: Invoice | CreditNote, *, zone: str) -> bytes:
     """Render an invoice or a credit note."""
     is_invoice = isinstance(doc, Invoice)
-    title = ("Invoice " if is_invoice else "Credit note ") + doc.number
+    title = (_("Invoice %(number)s", number=doc.number) if is_invoice
+             else _("Credit note %(number)s", number=doc.number))
     pdf = FPDF(format="A4")
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
@@ -76,38 +80,41 @@ def build(doc: Invoice | CreditNote, *, zone: str) -> bytes:
     pdf.set_font(family, "B", 16)
     pdf.cell(0, 9, printable(title, family), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 9)
-    facts = [f"Issued {local_time(doc.issued_at, zone)}", f"Currency {doc.currency}"]
+    facts = [_("Issued %(at)s", at=local_time(doc.issued_at, zone)),
+             _("Currency %(currency)s", currency=doc.currency)]
     if is_invoice and doc.period:
-        facts.append(f"Usage of {doc.period}")
+        facts.append(_("Usage of %(period)s", period=doc.period))
     if is_invoice and doc.fapiao_number:
-        facts.append(f"Fapiao (发票) number {doc.fapiao_number}")
+        facts.append(_("Fapiao (发票) number %(number)s", number=doc.fapiao_number))
     if not is_invoice:
-        facts.append(f"Reason: {doc.reason}")
+        facts.append(_("Reason: %(reason)s", reason=doc.reason))
         if doc.reference:
-            facts.append(f"Reference: {doc.reference}")
+            facts.append(_("Reference: %(reference)s", reference=doc.reference))
     for line in facts:
         pdf.multi_cell(0, 5, printable(line, family), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    _block(pdf, family, "Seller", doc.seller)
-    _block(pdf, family, "Customer", doc.buyer)
-    lines = doc.lines if is_invoice else [{"description": f"Service credit: {doc.reason}",
+    _block(pdf, family, _("Seller"), doc.seller)
+    _block(pdf, family, _("Customer"), doc.buyer)
+    lines = doc.lines if is_invoice else [{"description": _("Service credit: %(reason)s",
+                                                             reason=doc.reason),
                                            "amount_micros": doc.gross_micros}]
     widths = (130, 50)
     pdf.set_font(family, "", 9)
     with pdf.table(col_widths=widths, width=sum(widths), headings_style=HEADING,
                    text_align=("LEFT", "RIGHT"), borders_layout="HORIZONTAL_LINES") as table:
         head = table.row()
-        head.cell("Description")
-        head.cell("Amount (tax incl.)")
+        head.cell(printable(_("Description"), family))
+        head.cell(printable(_("Amount (tax incl.)"), family))
         for line in lines:
             row = table.row()
             row.cell(printable(line["description"], family))
             row.cell(format_amount(line["amount_micros"]))
-        for label, value in (("Net", doc.net_micros),
-                             (f"Tax ({format_rate(doc.tax_rate_ppm)})", doc.tax_micros),
-                             ("Total", doc.gross_micros)):
+        for label, value in ((_("Net"), doc.net_micros),
+                             (_("Tax (%(rate)s)", rate=format_rate(doc.tax_rate_ppm)),
+                              doc.tax_micros),
+                             (_("Total"), doc.gross_micros)):
             row = table.row()
-            row.cell(label)
+            row.cell(printable(label, family))
             row.cell(f"{format_amount(value)} {doc.currency}")
     return bytes(pdf.output())
 

@@ -23,6 +23,7 @@ class SessionUser:
         self.tenant_id = user.tenant_id
         self.is_active = user.active
         self.session_version = user.session_version
+        self.locale = user.locale
         self.is_authenticated = True
         self.is_anonymous = False
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from callcenter.domain.errors import RateLimited
+from callcenter.domain.errors import InvalidInput, RateLimited
 from callcenter.services import auth as auth_service
 from callcenter.web.common.context import (
     client_ip,
@@ -17,6 +17,7 @@ from callcenter.web.common.context import (
     session,
     throttle_policy,
 )
+from callcenter.web.common.i18n import LOCALES, _, remember
 from callcenter.web.common.security import SessionUser
 
 bp = Blueprint("auth", __name__)
@@ -49,13 +50,14 @@ def login():
         except RateLimited as exc:
             rollback()
             wait = exc.details["retry_after"]
-            flash(f"Too many failed sign-ins: try again in {wait} seconds.", "error")
+            flash(_("Too many failed sign-ins: try again in %(wait)s seconds.", wait=wait),
+                  "error")
             return render_template("auth/login.html"), 429, {"Retry-After": str(wait)}
         commit()
         if user is not None:
             login_user(SessionUser(user))
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
-        flash("Wrong email or password.", "error")
+        flash(_("Wrong email or password."), "error")
         status = 401
     return render_template("auth/login.html"), status
 
@@ -77,3 +79,21 @@ def index():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def language():
+    """The language switch of the top bar: saved on the signed-in user (pages and mail),
+    and in a cookie for the browser; back to the page it was chosen on."""
+    code = request.form.get("locale", "")
+    back = _safe_next(request.form.get("next")) or url_for("auth.index")
+    if current_user.is_authenticated:
+        try:
+            code = auth_service.set_locale(session(), current_user.id, code)
+        except InvalidInput:
+            rollback()
+            return redirect(back)
+        commit()
+    elif code not in LOCALES:
+        return redirect(back)
+    return remember(redirect(back), code)

@@ -13,6 +13,7 @@ from callcenter.services import ledger as ledger_service
 from callcenter.services import number_lists as lists
 from callcenter.services import seats as seat_service
 from callcenter.web.common.context import actor, now, session
+from callcenter.web.common.i18n import _
 from callcenter.web.common.params import date_range, page_number
 from callcenter.web.common.responses import csv_response
 from callcenter.web.common.statements import file_response, load
@@ -46,16 +47,19 @@ def call_log_page(tenant: Tenant, template: str, **extra):
 
 
 def change_dnc(tenant_id: int | None) -> str:
-    """Add or remove the form's number on a do-not-call list (None: the platform's)."""
+    """Add or remove the form's number on a do-not-call list (None: the platform's);
+    what to tell the person."""
     number = request.form.get("number", "")
     if request.form.get("action") == "remove":
         dnc.remove(session(), actor(), tenant_id, number)
-        return "Removed from the do-not-call list."
+        return (_("Removed from the platform do-not-call list.") if tenant_id is None
+                else _("Removed from the do-not-call list."))
     row = dnc.add(session(), actor(), tenant_id, lists.rows_from_numbers([number]),
                   reason=request.form.get("reason") or None, now=now())[0]
     if row.status != "valid":
-        raise InvalidInput(f"Not added: {row.reason}.")
-    return "Added to the do-not-call list."
+        raise InvalidInput(_("Not added: %(reason)s.", reason=row.reason))
+    return (_("Added to the platform do-not-call list.") if tenant_id is None
+            else _("Added to the do-not-call list."))
 
 
 def statement_list_page(tenant: Tenant, template: str, endpoint: str, **args):

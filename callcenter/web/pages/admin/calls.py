@@ -59,7 +59,7 @@ def resolve_call(call_id: int):
         reconcile.resolve(session(), actor(), call, int(raw), now=now())
 
     if form_action(settle)[0]:
-        flash(f"Call {call_id} settled.", "success")
+        flash(_("Call %(id)s settled.", id=call_id), "success")
     return redirect(url_for("admin.open_calls"))
 
 

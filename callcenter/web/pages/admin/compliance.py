@@ -10,6 +10,8 @@ from callcenter.domain.screening import Screener
 from callcenter.domain.untrusted import MAX_ID, ascii_digits
 from callcenter.services import dnc, screening, scripts
 from callcenter.web.common.context import actor, admin_required, form_action, now, session
+from callcenter.web.common.i18n import _
+from callcenter.web.common.labels import label
 from callcenter.web.common.params import page_number
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import change_dnc
@@ -32,7 +34,8 @@ def review_script(script_id: int):
         session(), actor(), script_id, request.form.get("decision"),
         request.form.get("note") or None, now=now()))
     if ok:
-        flash(f"Script {script_id} {script.status}.", "success")
+        flash(_("Script %(id)s %(status)s.", id=script_id, status=label(script.status)),
+              "success")
     return redirect(url_for("admin.review_queue"))
 
 
@@ -43,7 +46,7 @@ def platform_dnc():
     if request.method == "POST":
         ok, message = form_action(lambda: change_dnc(None))
         if ok:
-            flash(message.replace("the do-not-call", "the platform do-not-call"), "success")
+            flash(message, "success")
         return redirect(url_for("admin.platform_dnc"))
     q = request.args.get("q", "").strip() or None
     page = page_number()
@@ -58,9 +61,9 @@ def platform_dnc():
 def lexicon():
     """Add or remove prohibited terms, concepts and rules on top of the shipped data."""
     if request.method == "POST":
-        ok, _ = form_action(_lexicon_change(request.form))
+        ok, _result = form_action(_lexicon_change(request.form))
         if ok:
-            flash("Screening updated; new scripts are checked against it.", "success")
+            flash(_("Screening updated; new scripts are checked against it."), "success")
         return redirect(url_for("admin.lexicon"))
     current = screening.screener(session())
     return render_template("admin/lexicon.html", categories=current.categories(),

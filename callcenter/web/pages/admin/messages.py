@@ -15,6 +15,7 @@ from callcenter.web.common.context import (
     session,
     uow,
 )
+from callcenter.web.common.i18n import _
 from callcenter.web.pages.admin import bp
 
 
@@ -61,5 +62,5 @@ def message_cancel(tenant_id: int, batch_id: int):
     """Stop a batch (an abusive one, or one that blocks a termination)."""
     tenant = acting_tenant(tenant_id)
     if form_action(lambda: sms.cancel(uow(), actor(), tenant, batch_id, now=now()))[0]:
-        flash("Canceled: recipients not yet sent were released.", "success")
+        flash(_("Canceled: recipients not yet sent were released."), "success")
     return redirect(url_for("admin.message_batch", tenant_id=tenant_id, batch_id=batch_id))

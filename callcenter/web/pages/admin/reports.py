@@ -21,6 +21,7 @@ from callcenter.web.common.context import (
     session,
     uow,
 )
+from callcenter.web.common.i18n import _
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import statement_list_page, statement_page
 
@@ -84,7 +85,7 @@ def schedule_notice():
         rollback()
         flash(exc.message, "error")
         return _notices_page(request.form, 409 if exc.code == "short_notice" else 400)
-    flash("Notice published. The affected owners are being mailed.", "success")
+    flash(_("Notice published. The affected owners are being mailed."), "success")
     return redirect(url_for("admin.notices_page"))
 
 
@@ -109,7 +110,7 @@ def outbox_page():
 @admin_required
 def retry_job(job_id: int):
     """Send a dead or waiting job (a mail) round again now."""
-    ok, _ = form_action(lambda: outbox.retry(uow(), actor(), job_id, now=now()))
+    ok, _result = form_action(lambda: outbox.retry(uow(), actor(), job_id, now=now()))
     if ok:
-        flash("It will be tried again now.", "success")
+        flash(_("It will be tried again now."), "success")
     return redirect(url_for("admin.outbox_page"))

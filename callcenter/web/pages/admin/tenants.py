@@ -35,7 +35,8 @@ from callcenter.web.common.context import (
     session,
 )
 from callcenter.web.common.filters import money_text
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, ngettext
+from callcenter.web.common.labels import label
 from callcenter.web.common.params import page_number
 from callcenter.web.pages.admin import bp
 from callcenter.web.pages.shared import ledger_page
@@ -129,9 +130,10 @@ def topup(tenant_id: int):
         session(), actor(), t, amount, form.get("reference"), now=now(),
         memo=form.get("memo") or None, max_micros=manual_topup_limit()))
     if ok:
-        flash(_("Top-up recorded.") if posting.created
-              else _("That transfer was already recorded."),
-              "success" if posting.created else "info")
+        if posting.created:
+            flash(_("Top-up recorded."), "success")
+        else:
+            flash(_("That transfer was already recorded."), "info")
     return _back(tenant_id)
 
 
@@ -150,7 +152,7 @@ def change_status(tenant_id: int):
     except DomainError as exc:
         rollback()
         return _tenant_page(t, errors={"status": exc.message}), 400
-    flash(_("The tenant is now %(status)s.", status=t.status.replace("_", " ")), "success")
+    flash(_("The tenant is now %(status)s.", status=label(t.status)), "success")
     return _back(tenant_id)
 
 
@@ -189,7 +191,8 @@ def provision_seats(tenant_id: int):
         session(), actor(), t, now=now(), label=label or None, count=number,
         request_key=form.get("request_key") or None))
     if ok:
-        flash(_("%(n)s seat(s) provisioned.", n=len(made)), "success")
+        flash(ngettext("%(num)d seat provisioned.", "%(num)d seats provisioned.", len(made)),
+              "success")
     return _back(tenant_id)
 
 
@@ -200,5 +203,5 @@ def release_seat(tenant_id: int, seat_id: int):
     t = acting_tenant(tenant_id)
     seat = seat_service.release(session(), actor(), t, seat_id, now=now())
     commit()
-    flash(f"{seat.label} released.", "success")
+    flash(_("%(label)s released.", label=seat.label), "success")
     return _back(tenant_id)

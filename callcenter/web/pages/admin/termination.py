@@ -21,7 +21,8 @@ from callcenter.web.common.context import (
     session,
     uow,
 )
-from callcenter.web.common.i18n import _
+from callcenter.web.common.i18n import _, ngettext
+from callcenter.web.common.labels import label
 from callcenter.web.common.pdf import pdf_response
 from callcenter.web.common.providers import gateway, require_gateway, twilio_lookup
 from callcenter.web.common.responses import export_response
@@ -91,12 +92,16 @@ def confirm_termination(tenant_id: int):
         flash(exc.message, "error")
         return _back(tenant_id)
     if outcome.blocked_by:
-        flash(f"New calls are stopped. {len(outcome.blocked_by)} open hold(s) must be settled "
-              "before the settlement (or confirm with 'settle stale holds').", "error")
+        flash(ngettext("New calls are stopped. %(num)d open hold must be settled before the "
+                       "settlement (or confirm with 'settle stale holds').",
+                       "New calls are stopped. %(num)d open holds must be settled before the "
+                       "settlement (or confirm with 'settle stale holds').",
+                       len(outcome.blocked_by)), "error")
         return _back(tenant_id)
     failed = termination_service.failed_refunds(session(), t.id)
-    flash("Terminated and settled." + (f" {len(failed)} card refund(s) failed: retry them "
-                                       "below." if failed else ""),
+    flash(ngettext("Terminated and settled. %(num)d card refund failed: retry it below.",
+                   "Terminated and settled. %(num)d card refunds failed: retry them below.",
+                   len(failed)) if failed else _("Terminated and settled."),
           "error" if failed else "success")
     return _back(tenant_id)
 
@@ -110,7 +115,8 @@ def retry_refund(tenant_id: int, line_id: int):
         session(), actor(), require_gateway(),
         termination_service.line_of(session(), t.id, line_id), now=now()))
     if ok:
-        flash(f"Refund {line.status}.", "success" if line.status != "failed" else "error")
+        flash(_("Refund %(status)s.", status=label(line.status)),
+              "success" if line.status != "failed" else "error")
     return _back(tenant_id)
 
 
@@ -119,11 +125,11 @@ def retry_refund(tenant_id: int, line_id: int):
 def close_line(tenant_id: int, line_id: int):
     """Record a bank refund as paid, or a receivable as paid or waived."""
     t = acting_tenant(tenant_id)
-    ok, _ = form_action(lambda: termination_service.close_line(
+    ok, _result = form_action(lambda: termination_service.close_line(
         session(), actor(), termination_service.line_of(session(), t.id, line_id),
         request.form.get("status"), request.form.get("reference"), now=now()))
     if ok:
-        flash("Line updated.", "success")
+        flash(_("Line updated."), "success")
     return _back(tenant_id)
 
 
@@ -139,10 +145,10 @@ def export(tenant_id: int):
 def erase(tenant_id: int):
     """Erase the terminated tenant's customer data now."""
     t = acting_tenant(tenant_id)
-    ok, _ = form_action(lambda: erasure.erase(
+    ok, _result = form_action(lambda: erasure.erase(
         session(), actor(), t.id, secret=current_app.config["SECRET_KEY"], now=now()))
     if ok:
-        flash("Customer data erased. The ledger, payments and settlement remain.", "success")
+        flash(_("Customer data erased. The ledger, payments and settlement remain."), "success")
     return _back(tenant_id)
 
 
@@ -153,6 +159,6 @@ def settlement_pdf(tenant_id: int):
     t = acting_tenant(tenant_id)
     term = termination_service.for_tenant(session(), t.id)
     if term is None or term.status != "settled":
-        flash("There is no settlement yet.", "error")
+        flash(_("There is no settlement yet."), "error")
         return _back(tenant_id)
     return pdf_response(t, term, termination_service.lines(session(), term.id))

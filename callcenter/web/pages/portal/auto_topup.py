@@ -11,6 +11,7 @@ from callcenter.domain.money import parse_amount
 from callcenter.services import auto_topup
 from callcenter.web.common.context import actor, commit, form_action, now, own_tenant, rollback
 from callcenter.web.common.context import session as db_session
+from callcenter.web.common.i18n import _
 from callcenter.web.common.providers import limits, require_gateway
 from callcenter.web.pages.portal import bp
 
@@ -44,11 +45,11 @@ def auto_topup_card():
     """The card was confirmed in the browser: Stripe is asked, and it is kept."""
     tenant = _owner_tenant()
     found = require_gateway()
-    ok, _ = form_action(lambda: auto_topup.save_card(
+    ok, _result = form_action(lambda: auto_topup.save_card(
         db_session(), found, actor(), tenant, request.form.get("setup_intent", ""),
         consent=request.form.get("consent") == "yes", now=now()))
     if ok:
-        flash("The card is saved for automatic top-ups.", "success")
+        flash(_("The card is saved for automatic top-ups."), "success")
     return _back()
 
 
@@ -84,6 +85,6 @@ def auto_topup_rule():
         db_session(), actor(), tenant, _rule_from_form(), minimum=bounds.minimum_micros,
         maximum=bounds.maximum_micros, now=now()))
     if ok:
-        flash("Automatic top-up is on." if rule.enabled else "Automatic top-up is off.",
+        flash(_("Automatic top-up is on.") if rule.enabled else _("Automatic top-up is off."),
               "success")
     return _back()

@@ -18,6 +18,7 @@ from callcenter.web.common.context import (
     rollback,
     session,
 )
+from callcenter.web.common.i18n import _
 from callcenter.web.common.params import page_number
 from callcenter.web.common.responses import csv_response
 from callcenter.web.pages.portal import bp
@@ -100,7 +101,8 @@ def consent_add():
         evidence=request.form.get("evidence") or None, now=now()))
     if ok:
         row = report[0]
-        flash("Consent recorded." if row.status == "valid" else f"Not added: {row.reason}.",
+        flash(_("Consent recorded.") if row.status == "valid"
+              else _("Not added: %(reason)s.", reason=row.reason),
               "success" if row.status == "valid" else "error")
     return redirect(url_for("portal.consent_list"))
 
@@ -110,10 +112,10 @@ def consent_add():
 def consent_revoke():
     """Withdraw a number's consent."""
     tenant = _tenant()
-    ok, _ = form_action(lambda: consents.revoke(session(), actor(), tenant,
+    ok, _result = form_action(lambda: consents.revoke(session(), actor(), tenant,
                                                 request.form.get("number", ""), now=now()))
     if ok:
-        flash("Consent revoked: calls to this number are now refused.", "success")
+        flash(_("Consent revoked: calls to this number are now refused."), "success")
     return redirect(url_for("portal.consent_list"))
 
 
@@ -171,12 +173,12 @@ def script_list():
             request.form.get("text", ""), now=now()))
         if ok:
             if script.status == "approved":
-                flash("Script approved: it passed the content check.", "success")
+                flash(_("Script approved: it passed the content check."), "success")
             elif script.status == "rejected":
-                flash("Script rejected: the content check found prohibited content "
-                      "(see the reasons below).", "error")
+                flash(_("Script rejected: the content check found prohibited content "
+                        "(see the reasons below)."), "error")
             else:
-                flash("The content check found terms that need an admin's review.", "error")
+                flash(_("The content check found terms that need an admin's review."), "error")
             return redirect(url_for("portal.script_list"))
     return render_template("portal/scripts.html", tenant=tenant,
                            rows=scripts.for_tenant(session(), tenant.id))

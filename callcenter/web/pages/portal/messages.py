@@ -20,6 +20,7 @@ from callcenter.web.common.context import (
     session,
     uow,
 )
+from callcenter.web.common.i18n import _, ngettext
 from callcenter.web.common.providers import sms_setup
 from callcenter.web.pages.portal import bp
 
@@ -51,7 +52,9 @@ def messages():
                                                    setup=sms_setup(),
                                                    policy=compliance_policy()))
         if ok:
-            flash(f"{batch.accepted} of {batch.recipients} recipient(s) accepted; sending.",
+            flash(ngettext("%(accepted)s of %(num)d recipient accepted; sending.",
+                           "%(accepted)s of %(num)d recipients accepted; sending.",
+                           batch.recipients, accepted=batch.accepted),
                   "success" if batch.accepted else "error")
             return redirect(url_for("portal.message_batch", batch_id=batch.id))
     return render_template("portal/messages.html", tenant=tenant, kinds=KINDS,
@@ -87,5 +90,5 @@ def message_cancel(batch_id: int):
     """Stop sending the recipients not yet sent."""
     tenant = _tenant()
     if form_action(lambda: sms.cancel(uow(), actor(), tenant, batch_id, now=now()))[0]:
-        flash("Canceled: recipients not yet sent were released.", "success")
+        flash(_("Canceled: recipients not yet sent were released."), "success")
     return redirect(url_for("portal.message_batch", batch_id=batch_id))

@@ -13,6 +13,7 @@ from callcenter.domain.money import parse_amount
 from callcenter.services import auto_topup, payments, termination
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, now, own_tenant, rollback, session
+from callcenter.web.common.i18n import _
 from callcenter.web.common.pdf import pdf_response
 from callcenter.web.common.providers import gateway, limits, payment_methods, require_gateway
 from callcenter.web.common.responses import export_response
@@ -77,8 +78,8 @@ def request_termination():
         rollback()
         flash(exc.message, "error")
     else:
-        flash("Your request was sent. An administrator will confirm it and settle your "
-              "account.", "success")
+        flash(_("Your request was sent. An administrator will confirm it and settle your "
+                "account."), "success")
     return redirect(url_for("portal.payments"))
 
 

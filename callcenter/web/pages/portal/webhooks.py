@@ -8,6 +8,7 @@ from flask_login import login_required
 from callcenter.domain.errors import DomainError
 from callcenter.services import events, webhooks
 from callcenter.web.common.context import actor, commit, now, own_tenant, rollback, session
+from callcenter.web.common.i18n import _
 from callcenter.web.common.providers import resolver, url_policy
 from callcenter.web.pages.portal import bp
 
@@ -69,7 +70,7 @@ def test_webhook(endpoint_id: int):
     tenant = _owner_tenant()
     webhooks.send_test(session(), actor(), tenant, endpoint_id, now=now())
     commit()
-    flash("A test event is on its way; its attempt appears below.", "success")
+    flash(_("A test event is on its way; its attempt appears below."), "success")
     return redirect(url_for("portal.webhook_log", endpoint_id=endpoint_id))
 
 
@@ -80,5 +81,5 @@ def delete_webhook(endpoint_id: int):
     tenant = _owner_tenant()
     webhooks.delete_endpoint(session(), actor(), tenant, endpoint_id, now=now())
     commit()
-    flash("The endpoint was deleted.", "success")
+    flash(_("The endpoint was deleted."), "success")
     return redirect(url_for("portal.webhooks_page"))
