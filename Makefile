@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-WORKERS ?= 2
+# Serving, chosen with `make bench-sweep` (README, "Deployment"): sync workers, two per
+# core; each uses one pooled connection for requests and one for its background thread.
+WORKERS ?= 4
+DB_POOL_SIZE ?= 2
+DB_MAX_OVERFLOW ?= 0
 DEV := CALLCENTER_ENV=development
 
 .PHONY: run test lint translations extract faults soak bench bench-quick bench-sweep bench-profile bench-inprocess screening-report screening-model clean
@@ -37,8 +41,9 @@ run: $(VENV)/.runtime translations
 	$(DEV) $(BIN)/flask --app wsgi demo --if-empty
 	@echo "callcenter: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	rm -rf instance/prometheus && mkdir -p instance/prometheus
-	$(DEV) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/instance/prometheus \
-		$(BIN)/gunicorn --preload --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
+	$(DEV) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/instance/prometheus DB_POOL_SIZE=$(DB_POOL_SIZE) \
+		DB_MAX_OVERFLOW=$(DB_MAX_OVERFLOW) $(BIN)/gunicorn --preload --worker-class sync \
+		--workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: $(VENV)/.dev translations
 	$(BIN)/pytest $(PYTEST_ARGS)

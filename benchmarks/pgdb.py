@@ -149,3 +149,15 @@ def statements_top(dsn: str, limit: int = 15) -> list[dict]:
             (limit,)).fetchall()
     return [{"calls": c, "total_ms": round(t, 1), "mean_ms": round(m, 3), "query": q}
             for c, t, m, q in rows]
+
+
+def ledger_verify(db: BenchDatabase, env: Mapping[str, str]) -> str | None:
+    """`flask --app wsgi ledger verify` on the bench database: None when clean, else its
+    report."""
+    flask = Path(sys.executable).parent / "flask"
+    result = subprocess.run([str(flask), "--app", "wsgi", "ledger", "verify"],  # noqa: S603
+                            cwd=ROOT, env=dict(env), capture_output=True, text=True,
+                            timeout=600, check=False)
+    if result.returncode == 0:
+        return None
+    return (result.stdout + result.stderr).strip()[-2000:]

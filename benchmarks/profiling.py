@@ -42,9 +42,9 @@ PACKAGES = [("psycopg", "psycopg (driver, waiting on PostgreSQL)"),
             ("flask", "Flask / Werkzeug"), ("gunicorn", "gunicorn"),
             ("phonenumbers", "phonenumbers"), ("callcenter", "callcenter (app code)")]
 # Inclusive shares of a few functions on the path (a sample counts if any frame matches).
-FUNCTIONS = ["_twilio_verified", "find_call", "record_event", "settle", "settle_hold",
-             "authorize", "call_refusals", "check_calling_hours", "normalize_number",
-             "_hold_for_limit", "commit", "_do_ping_w_event", "dial_twiml", "_compile_w_cache",
+FUNCTIONS = ["_verified", "call_facts", "settle", "authorize", "authorization_facts",
+             "plan_rates", "decide", "check_calling_hours", "normalize_number", "run",
+             "commit", "_do_ping_w_event", "dial_twiml", "_compile_w_cache",
              "_connection_for_bind"]
 FRAME = re.compile(r"(?P<func>[^;(]+) \((?P<file>[^:;)]+)(?::\d+)?\)")
 

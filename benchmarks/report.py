@@ -42,7 +42,8 @@ def table(results: dict) -> str:
     pg = results["postgresql"]
     head = [
         f"callcenter bench ({results['mode']}): {m['cores']} cores {m['cpu']}, "
-        f"load {m['load_avg_at_start'][0]:.1f} at start",
+        f"load {m['load_avg_at_start'][0]:.1f} at start"
+        + (f", {m['load_avg_at_end'][0]:.1f} at the end" if m.get("load_avg_at_end") else ""),
         f"PostgreSQL {pg['server_version']} (fsync {pg['fsync']}, synchronous_commit "
         f"{pg['synchronous_commit']}); gunicorn {results['gunicorn_label']}"
         f"{' --preload' if g['preload'] else ''}; {results['clients']} client processes, "
@@ -51,22 +52,46 @@ def table(results: dict) -> str:
         f"{results['hot_seats']} seats",
         "",
     ]
-    rows = [("", "app", "raw ceiling", "app / raw")]
+    before = results.get("before")
+    if before:
+        head.insert(-1, f"before: {before['checkout']} at {before['commit']}; after: this "
+                        f"checkout at {results.get('commit', '?')}; taking turns phase by phase")
+        rows = [("", "before", "after", "raw ceiling", "before / raw", "after / raw")]
+    else:
+        rows = [("", "app", "raw ceiling", "app / raw")]
     for key, label in (("many", f"status callbacks settling calls, {results['tenants']:,} "
                                 f"tenants"),
                        ("hot", "status callbacks settling calls, one hot tenant")):
+        app_rate, raw_rate = results.get(f"app_{key}_per_s"), results.get(f"raw_{key}_per_s")
         app, raw = phases.get(f"app_{key}"), phases.get(f"raw_{key}")
-        rows.append((label, _rate(results.get(f"app_{key}_per_s")),
-                     _rate(results.get(f"raw_{key}_per_s")),
-                     _ratio(results.get(f"app_{key}_per_s"), results.get(f"raw_{key}_per_s"))))
-        rows.append(("  latency p50 / p99", _ms(app), _ms(raw), ""))
-    rows.append(("voice authorizations, max (closed loop)",
-                 _rate(results.get("auth_max_per_s")), "", ""))
-    if results.get("auth_rate_per_s"):
-        rows.append((f"voice authorizations at {results['auth_rate_per_s']:,.0f}/s (open loop)",
+        if before:
+            old_rate = before[f"app_{key}_per_s"]
+            rows.append((label, _rate(old_rate), _rate(app_rate), _rate(raw_rate),
+                         _ratio(old_rate, raw_rate), _ratio(app_rate, raw_rate)))
+            rows.append(("  latency p50 / p99", _ms(phases.get(f"before_{key}")), _ms(app),
+                         _ms(raw), "", ""))
+        else:
+            rows.append((label, _rate(app_rate), _rate(raw_rate), _ratio(app_rate, raw_rate)))
+            rows.append(("  latency p50 / p99", _ms(app), _ms(raw), ""))
+    blank = ("",) * (3 if before else 2)
+    if before:
+        rows.append(("voice authorizations, max (closed loop)",
+                     _rate(before["auth_max_per_s"]), _rate(results.get("auth_max_per_s")),
+                     "", "", ""))
+        rows.append(("voice authorizations at half of that (open loop)",
+                     f"{before['auth_p50_ms']:.1f} / {before['auth_p99_ms']:.1f} ms",
                      f"{results['auth_p50_ms']:.1f} / {results['auth_p99_ms']:.1f} ms",
-                     "", "p50 / p99"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+                     f"at {before['auth_rate_per_s']:,.0f}/s and "
+                     f"{results['auth_rate_per_s']:,.0f}/s", "p50 / p99", ""))
+    else:
+        rows.append(("voice authorizations, max (closed loop)",
+                     _rate(results.get("auth_max_per_s")), *blank))
+        if results.get("auth_rate_per_s"):
+            rows.append((f"voice authorizations at {results['auth_rate_per_s']:,.0f}/s "
+                         f"(open loop)",
+                         f"{results['auth_p50_ms']:.1f} / {results['auth_p99_ms']:.1f} ms",
+                         "", "p50 / p99"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = head + ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                               for i, (c, w) in enumerate(zip(r, widths, strict=True)))
                     for r in rows]
@@ -78,7 +103,7 @@ def table(results: dict) -> str:
     for name, phase in phases.items():
         for sample in phase.get("error_samples", [])[:2]:
             lines.append(f"  error in {name}: {sample}")
-        if phase.get("exhausted") and name != "warmup":
+        if phase.get("exhausted") and not name.endswith("warmup"):
             lines.append(f"  note: {name} ran out of prepared requests after "
                          f"{phase['seconds']:.1f} s (its rate is still ok / elapsed)")
     return "\n".join(lines)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,7 @@ class Options:
     replay: int = 40  # accepted webhooks delivered again at the end
     settings: ServerSettings = field(default_factory=ServerSettings)
     server_url: str | None = None
+    compare: Path | None = None  # another checkout, served beside this one (before/after)
     out: Path = BENCH_DIR / "results.json"
     mode: str = "full"
     # Database counters per request: exact only after idle backends publish them, which
@@ -102,50 +104,96 @@ def _accepted_sample(result: load.PhaseResult, items: list, clients: int, n: int
             for r in items[i::clients][:min(sent, per)]]
 
 
+@dataclass
+class _App:
+    """One app under test: its server and the signed requests prepared for its URL."""
+
+    prefix: str  # phase names: "app" (this checkout), "before" (--compare)
+    server: Server
+    many: list = field(default_factory=list)
+    hot: list = field(default_factory=list)
+    voice: list = field(default_factory=list)
+
+
+def _prepare_app(opts: Options, prep: Prepared, prefix: str, server: Server) -> _App:
+    fleet, base = prep.fleet, server.base_url
+    return _App(prefix, server, many=status_items(prep, fleet.many, opts.status_budget, base),
+                hot=status_items(prep, fleet.hot, opts.status_budget, base),
+                voice=seed.voice_requests(fleet.many, opts.voice_budget, base, prep.rng))
+
+
+def _servers(opts: Options, prep: Prepared, stack: ExitStack,
+             phases: dict[str, load.PhaseResult]) -> list[_App]:
+    """This checkout's app, and with --compare the other checkout's beside it; warmed up."""
+    apps = [("app", None)] + ([("before", opts.compare)] if opts.compare else [])
+    found = []
+    for prefix, root in apps:
+        server = stack.enter_context(Server(prep.db.url, opts.settings, BENCH_DIR,
+                                            root=root, name=prefix))
+        found.append(_prepare_app(opts, prep, prefix, server))
+        warm = status_items(prep, prep.fleet.many + prep.fleet.hot, 200 * opts.clients,
+                            server.base_url)
+        name = "warmup" if prefix == "app" else f"{prefix}_warmup"
+        phases[name] = load.closed_loop(name, server.port, STATUS_PATH, "status", warm,
+                                        clients=opts.clients, seconds=opts.warmup)
+    return found
+
+
 def measure(opts: Options, prep: Prepared) -> dict:
-    """Every phase against one gunicorn, then the money check; the results as a dict."""
+    """Every phase against the gunicorn(s), then the money check; the results as a dict.
+
+    With --compare the two apps and the raw ceiling take turns phase by phase, so a
+    change in the machine's load touches all three alike.
+    """
     fleet, dsn, c, s = prep.fleet, prep.db.dsn, opts.clients, opts.seconds
     status_sent, voice_sent, raw_sent = check.Sent(), check.Sent(), check.Sent()
     phases: dict[str, load.PhaseResult] = {}
-    with Server(prep.db.url, opts.settings, BENCH_DIR) as server:
-        base, port = server.base_url, server.port
-        warm = status_items(prep, fleet.many + fleet.hot, 200 * c, base)
-        many = status_items(prep, fleet.many, opts.status_budget, base)
-        hot = status_items(prep, fleet.hot, opts.status_budget, base)
-        voice = seed.voice_requests(fleet.many, opts.voice_budget, base, prep.rng)
-        phases["warmup"] = load.closed_loop("warmup", port, STATUS_PATH, "status", warm,
-                                            clients=c, seconds=opts.warmup)
-        for key, items, tenants in (("many", many, fleet.tenant_ids),
-                                    ("hot", hot, [fleet.hot_tenant_id])):
-            phases[f"app_{key}"] = _with_db_stats(opts, dsn, lambda i=items, k=key: (
-                load.closed_loop(f"app_{k}", port, STATUS_PATH, "status", i, clients=c,
-                                 seconds=s)))
+    with ExitStack() as stack:
+        apps = _servers(opts, prep, stack, phases)
+        for key, tenants in (("many", fleet.tenant_ids), ("hot", [fleet.hot_tenant_id])):
             phases[f"raw_{key}"] = _with_db_stats(opts, dsn, lambda t=tenants, k=key: (
                 raw.ceiling(f"raw_{k}", dsn, t, clients=c, seconds=s)))
-        phases["auth_max"] = _with_db_stats(opts, dsn, lambda: load.closed_loop(
-            "auth_max", port, VOICE_PATH, "voice", voice, clients=c, seconds=s))
-        rate = max(1.0, phases["auth_max"].per_s / 2)
-        scheduled = seed.voice_requests(fleet.many, max(1, int(rate * s)), base, prep.rng)
-        phases["auth_open"] = load.open_loop("auth_open", port, VOICE_PATH, "voice", scheduled,
-                                             clients=c, threads=opts.open_threads, rate=rate)
+            for app in apps:
+                name, items, port = f"{app.prefix}_{key}", getattr(app, key), app.server.port
+                phases[name] = _with_db_stats(opts, dsn, lambda n=name, i=items, p=port: (
+                    load.closed_loop(n, p, STATUS_PATH, "status", i, clients=c, seconds=s)))
+        rates = {}
+        for app in apps:
+            name, port = f"{app.prefix}_auth_max", app.server.port
+            phases[name.removeprefix("app_")] = _with_db_stats(opts, dsn, lambda n=name, a=app: (
+                load.closed_loop(n, a.server.port, VOICE_PATH, "voice", a.voice, clients=c,
+                                 seconds=s)))
+            rates[app.prefix] = max(1.0, phases[name.removeprefix("app_")].per_s / 2)
+        for app in apps:
+            name, rate = f"{app.prefix}_auth_open", rates[app.prefix]
+            scheduled = seed.voice_requests(fleet.many, max(1, int(rate * s)),
+                                            app.server.base_url, prep.rng)
+            phases[name.removeprefix("app_")] = load.open_loop(
+                name, app.server.port, VOICE_PATH, "voice", scheduled, clients=c,
+                threads=opts.open_threads, rate=rate)
         for name, result in phases.items():
-            target = (voice_sent if name.startswith("auth") else
+            target = (voice_sent if "auth" in name else
                       raw_sent if name.startswith("raw") else status_sent)
             target.add(result.ok, result.sent)
+        this = apps[0]
         anomalies = check.replay_duplicates(
-            dsn, port, _accepted_sample(phases["app_many"], many, c, opts.replay),
-            _accepted_sample(phases["auth_max"], voice, c, opts.replay))
+            dsn, this.server.port, _accepted_sample(phases["app_many"], this.many, c, opts.replay),
+            _accepted_sample(phases["auth_max"], this.voice, c, opts.replay))
     raw_charged = sum(p.extra.get("charged_micros", 0) for p in phases.values())
     money, found = check.money_check(dsn, status=status_sent, voice=voice_sent, raw=raw_sent,
                                      raw_charged=raw_charged)
+    report_text = pgdb.ledger_verify(prep.db, app_env(prep.db.url, port=0))
+    money["ledger_verify"] = "clean" if report_text is None else report_text
+    if report_text is not None:
+        found.append(f"flask ledger verify: {report_text}")
     summaries = {name: p.summary() for name, p in phases.items()}
-    return {
+    results = {
         "app_many_per_s": summaries["app_many"]["per_s"],
         "raw_many_per_s": summaries["raw_many"]["per_s"],
         "app_hot_per_s": summaries["app_hot"]["per_s"],
         "raw_hot_per_s": summaries["raw_hot"]["per_s"],
         "auth_max_per_s": summaries["auth_max"]["per_s"],
-        "auth_rate_per_s": round(rate, 1),
+        "auth_rate_per_s": round(rates["app"], 1),
         "auth_p50_ms": summaries["auth_open"]["p50_ms"],
         "auth_p99_ms": summaries["auth_open"]["p99_ms"],
         "errors_total": sum(p.errors for p in phases.values()),
@@ -154,6 +202,25 @@ def measure(opts: Options, prep: Prepared) -> dict:
         "money": money,
         "phases": summaries,
     }
+    if opts.compare:
+        results["before"] = {
+            "checkout": str(opts.compare), "commit": _commit_of(opts.compare),
+            "app_many_per_s": summaries["before_many"]["per_s"],
+            "app_hot_per_s": summaries["before_hot"]["per_s"],
+            "auth_max_per_s": summaries["before_auth_max"]["per_s"],
+            "auth_rate_per_s": round(rates["before"], 1),
+            "auth_p50_ms": summaries["before_auth_open"]["p50_ms"],
+            "auth_p99_ms": summaries["before_auth_open"]["p99_ms"]}
+    return results
+
+
+def _commit_of(root: Path) -> str:
+    """The short commit a checkout is at (or "?")."""
+    try:
+        return subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],  # noqa: S603,S607
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
 
 
 def bench(opts: Options) -> dict:
@@ -169,6 +236,7 @@ def bench(opts: Options) -> dict:
         **measured,
         "mode": opts.mode, "clients": opts.clients, "seconds": opts.seconds,
         "tenants": opts.tenants, "hot_seats": opts.hot_seats,
+        "commit": _commit_of(pgdb.ROOT),
         "gunicorn": opts.settings.as_dict(), "gunicorn_label": opts.settings.label(),
         "machine": {**machine, "load_avg_at_end": os.getloadavg()}, "postgresql": facts,
         "started_at": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
@@ -191,9 +259,14 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, Options]:
     p.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--pool-size", type=int, help="DB_POOL_SIZE of each worker")
+    p.add_argument("--pool-size", type=int, default=2,
+                   help="DB_POOL_SIZE of each worker (default 2, as `make run`: one for "
+                        "requests, one for the background thread)")
     p.add_argument("--no-preload", action="store_true")
     p.add_argument("--database-url", help="PostgreSQL server (a new database is made there)")
+    p.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                   help="also serve the app of another checkout (e.g. a git worktree of the "
+                        "commit before a change) and measure both in turns, in one run")
     p.add_argument("--out", type=Path, help="results file (default bench/results.json)")
     args = p.parse_args(argv)
     opts = Options()
@@ -206,7 +279,8 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, Options]:
                               threads=args.threads, pool_size=args.pool_size,
                               max_overflow=0 if args.pool_size is not None else None,
                               preload=not args.no_preload)
-    return args, replace(opts, **changes, settings=settings, server_url=args.database_url)
+    return args, replace(opts, **changes, settings=settings, server_url=args.database_url,
+                         compare=args.compare.resolve() if args.compare else None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,11 +77,15 @@ def app_env(database_url: str, port: int, settings: ServerSettings | None = None
 class Server:
     """gunicorn serving `wsgi:app`; a context manager that stops it on the way out."""
 
-    def __init__(self, database_url: str, settings: ServerSettings, log_dir: Path) -> None:
+    def __init__(self, database_url: str, settings: ServerSettings, log_dir: Path, *,
+                 root: Path | None = None, name: str = "app") -> None:
         self.settings = settings
+        self.root = root or ROOT  # another checkout's app with `--compare`
         self.port = free_port()
         self.env = app_env(database_url, self.port, settings)
-        self.log = log_dir / f"gunicorn-{settings.label().replace(' ', '_')}.log"
+        label = settings.label().replace(" ", "_")
+        self.log = log_dir / (f"gunicorn-{label}.log" if name == "app"
+                              else f"gunicorn-{name}-{label}.log")
         self.process: subprocess.Popen | None = None
 
     @property
@@ -90,8 +94,8 @@ class Server:
 
     def command(self) -> list[str]:
         s = self.settings
-        cmd = [str(Path(sys.executable).parent / "gunicorn"), "--bind",
-               f"127.0.0.1:{self.port}", "--workers", str(s.workers), "--worker-class",
+        cmd = [str(Path(sys.executable).parent / "gunicorn"), "--chdir", str(self.root),
+               "--bind", f"127.0.0.1:{self.port}", "--workers", str(s.workers), "--worker-class",
                s.worker_class, "--error-logfile", str(self.log), "--log-level", "warning"]
         if s.worker_class == "gthread":
             cmd += ["--threads", str(s.threads)]
@@ -101,7 +105,7 @@ class Server:
 
     def __enter__(self) -> Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env,  # noqa: S603
+        self.process = subprocess.Popen(self.command(), cwd=self.root, env=self.env,  # noqa: S603
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             self._wait_ready()

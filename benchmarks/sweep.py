@@ -23,14 +23,18 @@ from benchmarks.run import (
 from benchmarks.seed import voice_requests
 from benchmarks.server import Server, ServerSettings
 
+# Alternating kinds, so a change in the machine's load during the sweep (other work on a
+# shared machine) does not favour one kind. Pools: one connection per request thread and
+# one for the worker's background-jobs thread.
 SETTINGS = [
-    ServerSettings("sync", 2, pool_size=1, max_overflow=0),
-    ServerSettings("sync", 4, pool_size=1, max_overflow=0),
-    ServerSettings("sync", 8, pool_size=1, max_overflow=0),
-    ServerSettings("gthread", 2, threads=4, pool_size=4, max_overflow=0),
-    ServerSettings("gthread", 4, threads=4, pool_size=4, max_overflow=0),
-    ServerSettings("gthread", 2, threads=8, pool_size=4, max_overflow=0),
-    ServerSettings("gthread", 2, threads=8, pool_size=8, max_overflow=0),
+    ServerSettings("sync", 2, pool_size=2, max_overflow=0),
+    ServerSettings("gthread", 2, threads=2, pool_size=3, max_overflow=0),
+    ServerSettings("sync", 3, pool_size=2, max_overflow=0),
+    ServerSettings("gthread", 3, threads=2, pool_size=3, max_overflow=0),
+    ServerSettings("sync", 4, pool_size=2, max_overflow=0),
+    ServerSettings("gthread", 2, threads=4, pool_size=5, max_overflow=0),
+    ServerSettings("sync", 6, pool_size=2, max_overflow=0),
+    ServerSettings("gthread", 4, threads=2, pool_size=3, max_overflow=0),
 ]
 
 

@@ -84,6 +84,8 @@ def register_extensions(app: Flask) -> None:
     from callcenter.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
+    with app.app_context():
+        dbsupport.ping_only_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

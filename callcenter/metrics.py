@@ -62,6 +62,11 @@ def _after_flush(session: Session, _context) -> None:
         session.info.setdefault("ledger_kinds", []).extend(kinds)
 
 
+def ledger_posted(session: Session, kind: str) -> None:
+    """Count an entry written by a Core statement (the call hot path) at its commit."""
+    session.info.setdefault("ledger_kinds", []).append(kind)
+
+
 def _after_commit(session: Session) -> None:
     for kind in session.info.pop("ledger_kinds", ()):
         LEDGER_POSTINGS.labels(kind).inc()

@@ -45,6 +45,7 @@ def test_a_tiny_bench_run_measures_everything_and_finds_the_money_right(tiny):
     assert money["settled_calls"] == money["call_entries"] == money["status_events"] > 0
     assert money["raw_entries"] == money["raw_events"] > 0
     assert money["voice_authorized"] > 0
+    assert money["ledger_verify"] == "clean"
     assert results["gunicorn"]["workers"] == 1
 
 

@@ -7,6 +7,8 @@ library that later answers "where is this callee".
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
 
@@ -55,10 +57,20 @@ def _parse(raw: str, default_region: str | None = None) -> phonenumbers.PhoneNum
 
 def normalize_number(raw: str, default_region: str | None = None) -> str:
     """Return `raw` in E.164 form; national formats need `default_region` (e.g. "US")."""
+    if not isinstance(raw, str):  # an unhashable input must not reach the cache
+        raise InvalidNumber("phone number is empty")
+    return _normalized(raw, default_region)
+
+
+# Parsing is the costly part of a call's compliance check and the answers never change
+# for a given string, so each process keeps the recent ones (a few MB at most).
+@functools.lru_cache(maxsize=65536)
+def _normalized(raw: str, default_region: str | None) -> str:
     number = _parse(raw, default_region)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=65536)
 def callee_timezones(e164: str) -> tuple[str, ...]:
     """IANA zones the number may ring in; empty when phonenumbers does not know."""
     number = _parse(e164)
@@ -66,6 +78,7 @@ def callee_timezones(e164: str) -> tuple[str, ...]:
     return tuple(zone for zone in zones if zone != _UNKNOWN_ZONE)
 
 
+@functools.lru_cache(maxsize=65536)
 def callee_country(e164: str) -> str | None:
     """ISO 3166 alpha-2 country of the number, or None for non-geographic numbers."""
     region = phonenumbers.region_code_for_number(_parse(e164))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +12,6 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
-from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from callcenter.integrations.call_reports import FINAL_STATUSES, reported_seconds
 from callcenter.integrations.twilio_http import BaseUrlHttpClient
@@ -18,11 +19,25 @@ from callcenter.integrations.twilio_http import BaseUrlHttpClient
 TERMINAL = frozenset(FINAL_STATUSES)
 
 
+@functools.lru_cache(maxsize=8)
+def _validator(auth_token: str) -> RequestValidator:
+    return RequestValidator(auth_token)
+
+
 def signature_valid(auth_token: str, url: str, params: dict, signature: str | None) -> bool:
-    """True if Twilio signed exactly this URL and these form parameters."""
+    """True if Twilio signed exactly this URL and these form parameters.
+
+    The URL as configured is checked first (one HMAC, what Twilio signs); only a
+    mismatch goes on to the library's full check, which also tries the URL with and
+    without its port.
+    """
     if not signature:
         return False
-    return RequestValidator(auth_token).validate(url, params, signature)
+    validator = _validator(auth_token)
+    if hmac.compare_digest(validator.compute_signature(url, params).encode(),
+                           signature.encode()):
+        return True
+    return validator.validate(url, params, signature)
 
 
 @dataclass(frozen=True)
@@ -67,22 +82,29 @@ def parse_status(form: Mapping[str, str]) -> StatusReport:
         payload=dict(form))
 
 
+_XML = '<?xml version="1.0" encoding="UTF-8"?>'
+_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                            "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"})
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_REJECT = _XML + "<Response><Reject /></Response>"
+
+
 def dial_twiml(to: str, *, time_limit: int, caller_id: str | None, status_url: str) -> str:
-    """Dial the callee for at most `time_limit` seconds; report the dialed leg's end."""
-    response = VoiceResponse()
-    dial = Dial(time_limit=time_limit, caller_id=caller_id) if caller_id \
-        else Dial(time_limit=time_limit)
-    dial.number(to, status_callback=status_url, status_callback_event="completed",
-                status_callback_method="POST")
-    response.append(dial)
-    return str(response)
+    """Dial the callee for at most `time_limit` seconds; report the dialed leg's end.
+
+    The same document twilio's `VoiceResponse` builds (a test compares them), written
+    directly: building it through ElementTree cost a tenth of a voice webhook's CPU.
+    """
+    caller = f' callerId="{caller_id.translate(_ATTRIBUTE)}"' if caller_id else ""
+    return (f'{_XML}<Response><Dial{caller} timeLimit="{int(time_limit)}">'
+            f'<Number statusCallback="{status_url.translate(_ATTRIBUTE)}" '
+            'statusCallbackEvent="completed" statusCallbackMethod="POST">'
+            f"{to.translate(_TEXT)}</Number></Dial></Response>")
 
 
 def reject_twiml() -> str:
     """Refuse the call before it is placed."""
-    response = VoiceResponse()
-    response.reject()
-    return str(response)
+    return _REJECT
 
 
 @dataclass(frozen=True)

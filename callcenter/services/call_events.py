@@ -10,45 +10,62 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import Conflict
 from callcenter.domain.phone import InvalidNumber, normalize_number
 from callcenter.integrations.cdr import CdrReport
 from callcenter.integrations.twilio_voice import StatusReport
-from callcenter.models import TERMINAL_STATUSES, Call
-from callcenter.services import calls, inbox
+from callcenter.models import TERMINAL_STATUSES, InboundEvent
+from callcenter.services import call_store, calls, inbox
 
 
 def _apply(session: Session, provider: str, event_id: str, object_id: str,
-           payload: dict[str, Any], call: Call | None, *, status: str, duration: int,
+           payload: dict[str, Any], call: Row | None, *, status: str, duration: int,
            now: datetime, dialed_call_id: str | None = None) -> str:
-    """Record the report once and settle the call if it is final; the outcome recorded."""
+    """Record the report once and settle the call if it is final; the outcome recorded.
+
+    A final report of an authorized call is recorded and settled in one statement.
+    """
     if call is None:
         outcome = "unknown_call"
     elif status not in TERMINAL_STATUSES:
         outcome = "ignored"
+    elif call.status != "authorized":
+        outcome = "duplicate"  # another report (a different leg or status) settled it
     else:
         outcome = "applied"
-    row_id = inbox.record(session, provider, event_id, type="call.status", payload=payload,
-                          now=now, outcome=outcome, object_id=object_id,
-                          call_id=call.id if call else None,
-                          tenant_id=call.tenant_id if call else None)
-    if row_id is None:
+    call_id, tenant_id = (call.id, call.tenant_id) if call else (None, None)
+    if outcome != "applied":
+        row_id = inbox.record(session, provider, event_id, type="call.status",
+                              payload=payload, now=now, outcome=outcome, object_id=object_id,
+                              call_id=call_id, tenant_id=tenant_id)
+        return outcome if row_id is not None else "duplicate"
+    event = inbox.event_values(provider, event_id, type="call.status", payload=payload,
+                               now=now, outcome=outcome, object_id=object_id,
+                               call_id=call_id, tenant_id=tenant_id)
+    settled = calls.settle(session, call, status=status, duration=duration, now=now,
+                           dialed_call_id=dialed_call_id, held=call.held, event=event)
+    if settled is None:
         return "duplicate"
-    if outcome == "applied" and not calls.settle(session, call, status=status,
-                                                 duration=duration, now=now,
-                                                 dialed_call_id=dialed_call_id):
-        # Another report (a different leg or status) settled it first.
-        outcome = "duplicate"
-        inbox.set_outcome(session, row_id, outcome)
+    if not settled:
+        # Settled by a concurrent report after this one read the call.
+        session.execute(sa.update(InboundEvent)
+                        .where(InboundEvent.provider == provider,
+                               InboundEvent.event_id == event["event_id"])
+                        .values(outcome="duplicate")
+                        .execution_options(synchronize_session=False))
+        return "duplicate"
     return outcome
 
 
 def twilio_status(session: Session, report: StatusReport, *, now: datetime) -> str:
     """Twilio's status callback of the dialed leg: `ParentCallSid` names the authorized call."""
     parent = report.parent_call_sid
-    call = calls.find_call(session, "twilio", parent) if parent else None
+    call = call_store.call_facts(session, provider="twilio",
+                                 provider_call_id=parent) if parent else None
     return _apply(session, "twilio", report.event_id, parent, report.payload, call,
                   status=report.status, duration=report.duration_seconds, now=now,
                   dialed_call_id=report.call_sid)
@@ -57,7 +74,7 @@ def twilio_status(session: Session, report: StatusReport, *, now: datetime) -> s
 def cdr(session: Session, report: CdrReport, *, now: datetime) -> str:
     """A carrier's CDR: only for calls authorized through the provider-neutral API, and
     only when the reported callee is the authorized one."""
-    call = session.get(Call, report.call_id)
+    call = call_store.call_facts(session, call_id=report.call_id)
     if call is not None and call.provider != "cdr":
         call = None
     if call is not None:

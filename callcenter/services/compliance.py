@@ -2,16 +2,20 @@
 
 Calling hours in the callee's own time (every zone of the number must allow), public
 holidays when the tenant opts in, do-not-call lists (platform and tenant), consent and
-an approved script. The list checks are one round trip: this runs on the hot path.
+an approved script. The list checks are three EXISTS conditions: the call hot path reads
+them in the same query as the seat and its tenant (`list_conditions`), the check
+endpoint in one query of their own. Parsed calling windows are cached per process by
+their stored text, so an admin's change is seen by the next call.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -58,9 +62,31 @@ class ComplianceDecision:
     callee_timezones: tuple[str, ...]
 
 
+class CallingRules(Protocol):
+    """The tenant settings compliance reads: a Tenant, or a row of the hot-path query."""
+
+    timezone: str
+    no_calls_on_holidays: bool
+    consent_required: bool
+    script_required: bool
+
+
 def tenant_schedule(tenant: Tenant) -> Schedule:
     """The tenant's weekly window; the agreement's 09:00-18:00 every day when unset."""
     return parse_schedule(tenant.calling_window) if tenant.calling_window else DEFAULT_SCHEDULE
+
+
+def window_text(tenant: Tenant) -> str | None:
+    """The tenant's calling window as stored text: the key of the parsed-window cache."""
+    return json.dumps(tenant.calling_window, sort_keys=True) if tenant.calling_window else None
+
+
+@functools.lru_cache(maxsize=1024)
+def capped_schedule(window: str | None, cap: Schedule) -> Schedule:
+    """The stored calling window (JSON text; None or JSON null: the default) clipped to
+    the cap."""
+    stored = json.loads(window) if window else None
+    return effective_schedule(parse_schedule(stored) if stored else DEFAULT_SCHEDULE, cap)
 
 
 def platform_key() -> str:
@@ -71,29 +97,50 @@ def tenant_key(tenant_id: int) -> str:
     return f"t{tenant_id}"
 
 
+def list_conditions(tenant_id: sa.ColumnElement[int] | int,
+                    e164: sa.ColumnElement[str] | str) -> tuple[sa.Exists, sa.Exists, sa.Exists]:
+    """(on a do-not-call list, consent on record, an approved script) as SQL conditions.
+
+    `tenant_id` may be a column, so the hot path asks them in its one query.
+    """
+    if isinstance(tenant_id, int):
+        own_list: sa.ColumnElement[str] | str = tenant_key(tenant_id)
+    else:  # tenant_key() in SQL
+        own_list = sa.literal("t") + sa.cast(tenant_id, sa.String)
+    # Plain tables rather than the mapped classes: the hot path stays a Core query.
+    dnc, consents, scripts = DncEntry.__table__.c, Consent.__table__.c, Script.__table__.c
+    listed = sa.exists().where(dnc.number == e164,
+                               sa.or_(dnc.list_key == platform_key(), dnc.list_key == own_list))
+    consented = sa.exists().where(consents.tenant_id == tenant_id, consents.number == e164,
+                                  consents.revoked_at.is_(None))
+    scripted = sa.exists().where(scripts.tenant_id == tenant_id, scripts.status == "approved")
+    return listed, consented, scripted
+
+
+def decide(rules: CallingRules, window: str | None, e164: str, at: datetime,
+           policy: CompliancePolicy, lists: Sequence[bool]) -> ComplianceDecision:
+    """Every rule, given the stored window and the answers of `list_conditions`."""
+    hours = check_calling_hours(
+        e164, at, capped_schedule(window, policy.cap),
+        tenant_timezone=rules.timezone, max_zones=policy.max_zones,
+        unknown_zone_policy=policy.unknown_zone_policy,
+        no_calls_on_holidays=rules.no_calls_on_holidays)
+    reasons = list(hours.reasons)
+    on_dnc, has_consent, has_script = lists
+    if on_dnc:
+        reasons.append("do_not_call")  # even with consent
+    if rules.consent_required and not has_consent:
+        reasons.append("no_consent")
+    if rules.script_required and not has_script:
+        reasons.append("no_approved_script")
+    return ComplianceDecision(not reasons, reasons, hours.timezones)
+
+
 def evaluate(session: Session, tenant: Tenant, e164: str, at: datetime,
              policy: CompliancePolicy = DEFAULT_POLICY) -> ComplianceDecision:
     """Every compliance rule for one call to `e164` at `at`."""
-    hours = check_calling_hours(
-        e164, at, effective_schedule(tenant_schedule(tenant), policy.cap),
-        tenant_timezone=tenant.timezone, max_zones=policy.max_zones,
-        unknown_zone_policy=policy.unknown_zone_policy,
-        no_calls_on_holidays=tenant.no_calls_on_holidays)
-    reasons = list(hours.reasons)
-    listed = sa.exists().where(DncEntry.number == e164,
-                               DncEntry.list_key.in_((platform_key(), tenant_key(tenant.id))))
-    consented = sa.exists().where(Consent.tenant_id == tenant.id, Consent.number == e164,
-                                  Consent.revoked_at.is_(None))
-    scripted = sa.exists().where(Script.tenant_id == tenant.id, Script.status == "approved")
-    on_dnc, has_consent, has_script = session.execute(
-        sa.select(listed, consented, scripted)).one()
-    if on_dnc:
-        reasons.append("do_not_call")  # even with consent
-    if tenant.consent_required and not has_consent:
-        reasons.append("no_consent")
-    if tenant.script_required and not has_script:
-        reasons.append("no_approved_script")
-    return ComplianceDecision(not reasons, reasons, hours.timezones)
+    lists = session.execute(sa.select(*list_conditions(tenant.id, e164))).one()
+    return decide(tenant, window_text(tenant), e164, at, policy, lists)
 
 
 def check(session: Session, tenant: Tenant, to: str, at: datetime,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from callcenter.domain.rating import Increment
-from callcenter.services import calls, ledger, rates, seats, tenants, topups
+from callcenter.services import call_store, calls, ledger, rates, seats, tenants, topups
 from callcenter.services.access import Actor
 from callcenter.services.auth import create_user
 
@@ -77,5 +77,6 @@ def _demo_calls(session: Session, identity: str, when: datetime) -> None:
         decision = calls.authorize(session, seat_identity=identity, to=to, now=at,
                                    provider="cdr", max_call_seconds=3600)
         if decision.allowed and status:
-            calls.settle(session, decision.call, status=status, duration=duration,
+            call = call_store.call_facts(session, call_id=decision.call_id)
+            calls.settle(session, call, status=status, duration=duration, held=call.held,
                          now=at + timedelta(seconds=duration + 20))

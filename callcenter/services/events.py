@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from callcenter.domain.money import format_amount
-from callcenter.models import Call, Tenant, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from callcenter.models import Tenant, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from callcenter.services import background
 from callcenter.services.snapshot import HINTS
 from callcenter.services.uow import UnitOfWork
@@ -91,12 +91,15 @@ def tenant_status(session: Session, tenant: Tenant, type: str, *,  # noqa: A002
                  "reason": tenant.status_reason}, now=now)
 
 
-def call_settled(session: Session, call: Call, status: str, duration: int, billed: int,
+def call_settled(session: Session, call: Any, status: str, duration: int, billed: int,
                  charge: int, *, now: datetime) -> None:
-    """`call.settled` for a call just settled (nothing runs when nobody listens)."""
+    """`call.settled` for a call just settled (nothing runs when nobody listens).
+
+    `call` is a `Call` or a row with its id, tenant_id, seat_id, callee and
+    max_duration_seconds (the hot path reads no ORM object)."""
     if not wanted(session, call.tenant_id, "call.settled"):
         return
-    currency = session.get(Tenant, call.tenant_id).currency
+    currency = session.scalar(sa.select(Tenant.currency).where(Tenant.id == call.tenant_id))
     emit(session, call.tenant_id, "call.settled",
          {"call_id": call.id, "seat_id": call.seat_id, "to": call.callee, "status": status,
           "duration_seconds": duration, "billed_seconds": billed,
@@ -104,9 +107,10 @@ def call_settled(session: Session, call: Call, status: str, duration: int, bille
           "over_limit": duration > call.max_duration_seconds}, now=now)
 
 
-def call_refused(session: Session, call: Call, tenant: Tenant, *, now: datetime) -> None:
+def call_refused(session: Session, tenant_id: int, *, call_id: int, seat_id: int,
+                 callee: str, reasons: list[str], now: datetime) -> None:
     """`call.refused` with the reasons (nothing runs when nobody listens)."""
-    if wanted(session, tenant.id, "call.refused"):
-        emit(session, tenant.id, "call.refused",
-             {"call_id": call.id, "seat_id": call.seat_id, "to": call.callee,
-              "reasons": list(call.reasons or [])}, now=now)
+    if wanted(session, tenant_id, "call.refused"):
+        emit(session, tenant_id, "call.refused",
+             {"call_id": call_id, "seat_id": seat_id, "to": callee,
+              "reasons": list(reasons or [])}, now=now)

@@ -1,10 +1,12 @@
 """The ledger: every balance change is an entry written with the balance update.
 
-Balance and held amounts are cached on the tenant row and changed only here, by one
-conditional `UPDATE ... RETURNING` per change: the database checks the funds and applies
-the change in a single statement, so concurrent requests cannot both spend the same
-money (no read-modify-write). The entry insert shares a savepoint with that update, so
-a duplicate idempotency key undoes the update and returns the original entry.
+Balance and held amounts are cached on the tenant row and changed only here (and, for
+call holds on the webhooks' hot path, by the same statements folded into one in
+`services/call_store.py`), by one conditional `UPDATE ... RETURNING` per change: the
+database checks the funds and applies the change in a single statement, so concurrent
+requests cannot both spend the same money (no read-modify-write). The entry insert
+shares a savepoint with that update, so a duplicate idempotency key undoes the update and
+returns the original entry.
 """
 
 from __future__ import annotations
@@ -115,11 +117,20 @@ def post(session: Session, tenant_id: int, *, kind: str, amount: int, key: str, 
         if existing is None:
             raise
         return _replay(existing, kind, amount)
-    if amount < 0 and amounts[3] and amounts[0] < amounts[2]:  # armed, now below threshold
-        alerts.crossed(session, tenant_id, now=now)
     if amount < 0:
-        auto_topup.after_debit(session, tenant_id, amounts[0], now=now)
+        after_debit(session, tenant_id, balance=amounts[0], threshold=amounts[2],
+                    armed=amounts[3], now=now)
     return Posting(entry, created=True)
+
+
+def after_debit(session: Session, tenant_id: int, *, balance: int, threshold: int,
+                armed: bool, now: datetime) -> None:
+    """The hooks of every debit, given what its balance UPDATE returned: the low-balance
+    alert when an armed tenant fell below its threshold, and automatic top-up. Neither
+    runs a statement unless the balance is below a threshold."""
+    if armed and balance < threshold:
+        alerts.crossed(session, tenant_id, now=now)
+    auto_topup.after_debit(session, tenant_id, balance, now=now)
 
 
 def place_hold(session: Session, tenant_id: int, amount: int, *, reason: str, now: datetime,

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         i18n,
         js_messages,
         labels,
+        overhead,
         providers,
         request_log,
         security,
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
 
     request_log.init_app(app)  # first: every later hook's log lines carry the request id
     security.trust_proxies(app)
+    overhead.init_app(app)
     ops.init_app(app)
     i18n.init_app(app)
     filters.init_app(app)

@@ -86,3 +86,25 @@ def test_stripe_event_subjects():
 def test_stripe_unusable_events(data):
     with pytest.raises(InvalidInput):
         stripe_events.parse(data)
+
+
+@pytest.mark.parametrize("to, caller_id, url", [
+    ("+442079460000", None, "https://cc.example.com/webhooks/twilio/status"),
+    ("+14155550123", "+14155550100", "https://cc.example.com:8443/webhooks/twilio/status"),
+    ('+1&<>"\'x', '+1"&<>\n\t\r\'', 'https://a/b?x=1&y="2"<>'),
+])
+def test_twiml_is_what_the_twilio_library_writes(to, caller_id, url):
+    from twilio.twiml.voice_response import Dial, VoiceResponse
+
+    from callcenter.integrations.twilio_voice import dial_twiml, reject_twiml
+
+    expected = VoiceResponse()
+    dial = Dial(time_limit=300, caller_id=caller_id) if caller_id else Dial(time_limit=300)
+    dial.number(to, status_callback=url, status_callback_event="completed",
+                status_callback_method="POST")
+    expected.append(dial)
+    assert dial_twiml(to, time_limit=300, caller_id=caller_id, status_url=url) == \
+        str(expected)
+    rejected = VoiceResponse()
+    rejected.reject()
+    assert reject_twiml() == str(rejected)

@@ -261,3 +261,23 @@ def test_the_export_leaves_out_signing_secrets(client, factory, app):
     [row] = json.loads(archive.read("webhook_endpoints.json"))
     assert "secret" not in row and row["url"] == "http://127.0.0.1:9/x"
     assert all(secret.encode() not in archive.read(name) for name in archive.namelist())
+
+
+def test_refused_call_emits_call_refused_once_with_its_reasons(client, factory, clock, app):
+    tenant_id, seat = seat_with_funds(factory, clock, balance="20.00")
+    owner = factory.token(factory_owner_email(app, tenant_id))
+    assert _register(client, owner, tenant_id, "http://127.0.0.1:9/hook",
+                     events=("call.refused", "call.settled")).status_code == 201
+    for _ in range(2):  # Twilio's retry of the same request gets the same answer, no event
+        assert "<Reject" in place_call(client, seat, "12", "CAREF1").get_data(as_text=True)
+    place_call(client, seat, UK_NUMBER, "CAOK1")
+    end_call(client, "CAOK1", "completed", 30)
+    end_call(client, "CAOK1", "completed", 30)  # a redelivery settles nothing again
+    assert _events(app, tenant_id) == ["call.refused", "call.settled"]
+    with app.app_context():
+        refused, settled = db.session.scalars(
+            sa.select(WebhookEvent).where(WebhookEvent.tenant_id == tenant_id)
+            .order_by(WebhookEvent.id)).all()
+        assert refused.data["reasons"] == ["invalid_number"] and refused.data["to"] == "12"
+        assert (settled.data["charge"], settled.data["currency"]) == ("0.60", "USD")
+        assert db.session.scalar(sa.select(sa.func.count(WebhookDelivery.id))) == 2

@@ -51,3 +51,77 @@ def test_50_concurrent_voice_webhooks_never_overspend(pg_app, clock):
         assert t.held_micros == 0 and t.balance_micros >= 0
         assert t.balance_micros == 20_000_000 - charged
         assert ledger.ledger_sum(db.session, tid) == t.balance_micros
+
+
+def test_concurrent_settlements_of_one_tenant_keep_the_ledger_chain(pg_app, clock):
+    """Entries of one tenant settled at the same time: ids follow the balance changes, so
+    each entry's balance_after is the one before it plus its amount (ledger verify)."""
+    from callcenter.services import ledger_audit
+    from tests.factories import Factory
+
+    tid, seat = seat_with_funds(Factory(pg_app, clock), clock, balance="500.00", rate="0.60")
+    client = pg_app.test_client()
+    sids = [f"CA{i:04d}" for i in range(40)]
+    for sid in sids:
+        assert "<Dial" in place_call(client, seat, "+442079460000", sid).get_data(as_text=True)
+    barrier = threading.Barrier(20)
+
+    def settle(i: int) -> list[int]:
+        own = pg_app.test_client()
+        barrier.wait()
+        return [end_call(own, sid, "completed", 30 + n).status_code
+                for n, sid in enumerate(sids[i::20])]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = [code for part in pool.map(settle, range(20)) for code in part]
+    assert codes == [204] * 40
+    with pg_app.app_context():
+        assert ledger_audit.verify(db.session) == []
+        t = db.session.get(Tenant, tid)
+        assert t.held_micros == 0 and ledger.ledger_sum(db.session, tid) == t.balance_micros
+
+
+def test_concurrent_settlements_crossing_the_thresholds_alert_once_and_top_up_once(
+        pg_app, clock):
+    """Settlements on the lean path keep the debit hooks: 20 calls of one tenant settled
+    from 10 threads cross the low-balance threshold and the automatic top-up trigger; one
+    alert, one charge job, and the ledger stays verifiable."""
+    from callcenter.models import Alert, AutoTopup, Job
+    from callcenter.services import auto_topup, ledger_audit
+    from callcenter.services.snapshot import HINTS
+    from tests.factories import Factory
+
+    tid, seat = seat_with_funds(Factory(pg_app, clock), clock, balance="100.00", rate="0.60")
+    with pg_app.app_context():
+        db.session.get(Tenant, tid).low_balance_threshold_micros = 95_000_000
+        db.session.add(AutoTopup(tenant_id=tid, enabled=True, threshold_micros=92_000_000,
+                                 amount_micros=50_000_000, max_per_day=5, max_per_month=10,
+                                 armed=True, crossings=0, created_at=clock(),
+                                 updated_at=clock(), payment_method_id="pm_x",
+                                 customer_id="cus_x", consent_at=clock()))
+        db.session.commit()
+    HINTS.clear()
+    client = pg_app.test_client()
+    sids = [f"CAX{i:03d}" for i in range(20)]
+    for sid in sids:
+        assert "<Dial" in place_call(client, seat, "+442079460000", sid).get_data(as_text=True)
+    barrier = threading.Barrier(10)
+
+    def settle(i: int) -> list[int]:
+        own = pg_app.test_client()
+        barrier.wait()
+        return [end_call(own, sid, "completed", 60).status_code for sid in sids[i::10]]
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        codes = [code for part in pool.map(settle, range(10)) for code in part]
+    assert codes == [204] * 20
+    with pg_app.app_context():
+        t = db.session.get(Tenant, tid)
+        assert t.balance_micros == 100_000_000 - 20 * 600_000 and t.held_micros == 0
+        [alert] = db.session.scalars(sa.select(Alert).where(Alert.tenant_id == tid)).all()
+        assert alert.balance_micros < 95_000_000 and t.low_balance_armed is False
+        jobs = db.session.scalars(sa.select(Job).where(Job.kind == auto_topup.CHARGE)).all()
+        rule = db.session.scalars(sa.select(AutoTopup)).one()
+        assert len(jobs) == 1 and (rule.crossings, rule.armed) == (1, False)
+        assert ledger_audit.verify(db.session) == []
+        assert ledger.ledger_sum(db.session, tid) == t.balance_micros

@@ -40,7 +40,7 @@ def authorize_call():
     commit()
     metrics.authorization("cdr", decision.allowed, decision.reasons)
     return jsonify({"allowed": decision.allowed,
-                    "call_id": decision.call.id if decision.call else None,
+                    "call_id": decision.call_id,
                     "max_duration_seconds": decision.max_duration_seconds,
                     "reasons": decision.reasons})
 

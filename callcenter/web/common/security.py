@@ -96,7 +96,10 @@ def init_app(app: Flask) -> None:
         if hsts:
             response.headers.setdefault("Strict-Transport-Security",
                                         f"max-age={hsts}; includeSubDomains")
-        if g.get("api_user") is not None or current_user.is_authenticated:
+        # Provider webhooks are never cached either: they get no-store without loading a
+        # signed-in user (providers send none, and opening one is a tenth of their CPU).
+        if request.blueprint == "webhooks" or g.get("api_user") is not None \
+                or current_user.is_authenticated:
             # A tenant's balances, calls and exports must not stay in shared caches or
             # in the browser's back button after sign-out.
             response.headers["Cache-Control"] = "no-store"

@@ -53,13 +53,15 @@ class IdConverter(IntegerConverter):
 
 
 def _refuse_control_characters() -> None:
-    if bad_characters(request.path) or bad_characters(
-            request.query_string.decode("utf-8", "replace")):
+    req = request._get_current_object()  # once: every request runs this (hot path)
+    query = req.query_string
+    if bad_characters(req.path) or (query and bad_characters(query.decode("utf-8",
+                                                                          "replace"))):
         raise InvalidInput("the URL contains control characters")
-    if any(bad_characters(value) for value in request.args.values()):
+    if query and any(bad_characters(value) for value in req.args.values()):
         raise InvalidInput("a query parameter contains control characters")
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        for name, value in request.form.items(multi=True):
+    if req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, value in req.form.items(multi=True):
             field = (name or "")[:40]
             if bad_characters(name or "") or bad_characters(value or ""):
                 raise InvalidInput(f"{field} contains control characters",

@@ -42,10 +42,9 @@ def twilio_voice_webhook():
     metrics.authorization("twilio", decision.allowed, decision.reasons)
     if not decision.allowed:
         return _twiml(twilio_voice.reject_twiml())
-    caller_id = decision.tenant.caller_id if decision.tenant else None
     return _twiml(twilio_voice.dial_twiml(
-        decision.call.callee, time_limit=decision.max_duration_seconds, caller_id=caller_id,
-        status_url=public_url("/webhooks/twilio/status")))
+        decision.callee, time_limit=decision.max_duration_seconds,
+        caller_id=decision.caller_id, status_url=public_url("/webhooks/twilio/status")))
 
 
 @bp.post("/twilio/status")
