@@ -14,7 +14,7 @@ from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, compliance_policy, now, session
 from callcenter.web.common.inputs import accepts, read
 from callcenter.web.common.kinds import RATE_PLAN
-from callcenter.web.common.params import next_cursor, page_args
+from callcenter.web.common.params import cursor_page
 from callcenter.web.common.responses import csv_response
 
 
@@ -72,11 +72,10 @@ def list_calls(tenant_id: int):
         rows = call_log.iter_all(session(), who, tenant.id, filters)
         return csv_response(call_log.CSV_HEADER, (call_log.csv_row(c) for c in rows),
                             f"calls-{tenant.account_code}.csv")
-    before, limit = page_args()
-    rows = call_log.calls(session(), who, tenant.id, filters, before_id=before,
-                          limit=limit + 1)
-    return jsonify({"items": [serialize.call(c, tenant.currency) for c in rows[:limit]],
-                    "next_cursor": next_cursor(rows, limit)})
+    return jsonify(cursor_page(
+        lambda before, limit: call_log.calls(session(), who, tenant.id, filters,
+                                             before_id=before, limit=limit),
+        lambda c: serialize.call(c, tenant.currency)))
 
 
 @bp.put("/tenants/<int:tenant_id>/rates")

@@ -13,7 +13,7 @@ from callcenter.web.api.inputs import COMPLAINT, DISPUTE, DISPUTE_RESOLUTION
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, now, session
 from callcenter.web.common.inputs import accepts, read
-from callcenter.web.common.params import next_cursor, page_args
+from callcenter.web.common.params import cursor_page
 
 
 def _dispute_json(d) -> dict:
@@ -62,10 +62,9 @@ def tenant_disputes(tenant_id: int):
     """
     who = actor()
     tenant = tenant_for(session(), who, tenant_id, roles=("admin", "owner"))
-    before, limit = page_args()
-    rows = disputes.for_tenant(session(), who, tenant.id, before_id=before, limit=limit + 1)
-    return jsonify({"items": [_dispute_json(d) for d in rows[:limit]],
-                    "next_cursor": next_cursor(rows, limit)})
+    return jsonify(cursor_page(
+        lambda before, limit: disputes.for_tenant(session(), who, tenant.id, before_id=before,
+                                                  limit=limit), _dispute_json))
 
 
 @bp.get("/disputes")
@@ -87,11 +86,10 @@ def list_disputes():
     if status is not None and status not in DISPUTE_STATUSES:
         raise InvalidInput("status must be open, rejected or credited",
                            details={"field": "status"})
-    before, limit = page_args()
-    rows = disputes.all_disputes(session(), who, status=status, before_id=before,
-                                 limit=limit + 1)
-    return jsonify({"items": [_dispute_json(d) for d in rows[:limit]],
-                    "next_cursor": next_cursor(rows, limit)})
+    return jsonify(cursor_page(
+        lambda before, limit: disputes.all_disputes(session(), who, status=status,
+                                                    before_id=before, limit=limit),
+        _dispute_json))
 
 
 @bp.get("/disputes/<int:dispute_id>")
@@ -169,7 +167,6 @@ def tenant_complaints(tenant_id: int):
     """
     who = actor()
     tenant = tenant_for(session(), who, tenant_id, roles=("admin", "owner"))
-    before, limit = page_args()
-    rows = complaints.for_tenant(session(), who, tenant.id, before_id=before, limit=limit + 1)
-    return jsonify({"items": [serialize.complaint(c) for c in rows[:limit]],
-                    "next_cursor": next_cursor(rows, limit)})
+    return jsonify(cursor_page(
+        lambda before, limit: complaints.for_tenant(session(), who, tenant.id, before_id=before,
+                                                    limit=limit), serialize.complaint))

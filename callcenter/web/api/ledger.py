@@ -12,7 +12,7 @@ from callcenter.web.api.inputs import BANK_TRANSFER
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, manual_topup_limit, now, session
 from callcenter.web.common.inputs import accepts, read
-from callcenter.web.common.params import next_cursor, page_args
+from callcenter.web.common.params import cursor_page
 
 
 @bp.post("/tenants/<int:tenant_id>/topups")
@@ -56,7 +56,7 @@ def list_ledger(tenant_id: int):
         200: {description: "{items, next_cursor}"}
     """
     tenant = tenant_for(session(), actor(), tenant_id, roles=("admin", "owner"))
-    before, limit = page_args()
-    rows = ledger_service.entries(session(), tenant.id, before_id=before, limit=limit + 1)
-    return jsonify({"items": [serialize.ledger_entry(e, tenant.currency) for e in rows[:limit]],
-                    "next_cursor": next_cursor(rows, limit)})
+    return jsonify(cursor_page(
+        lambda before, limit: ledger_service.entries(session(), tenant.id, before_id=before,
+                                                     limit=limit),
+        lambda e: serialize.ledger_entry(e, tenant.currency)))

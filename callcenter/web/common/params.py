@@ -46,6 +46,15 @@ def next_cursor(rows: list, limit: int) -> str | None:
     return base64.urlsafe_b64encode(str(rows[limit - 1].id).encode()).decode().rstrip("=")
 
 
+def cursor_page(fetch, to_json) -> dict:
+    """One cursor page: `fetch(before_id, limit)` asked for one row more than the page, so
+    the next cursor is known; `{items, next_cursor}` with each row through `to_json`."""
+    before, limit = page_args()
+    rows = fetch(before, limit + 1)
+    return {"items": [to_json(row) for row in rows[:limit]],
+            "next_cursor": next_cursor(rows, limit)}
+
+
 def list_window() -> tuple[int, int]:
     """(offset, limit) of an offset page: limit 1 to 5000, default 1000."""
     offset, limit = request.args.get("offset", "0"), request.args.get("limit", "1000")
