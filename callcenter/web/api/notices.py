@@ -11,7 +11,7 @@ from callcenter.web.api.inputs import NEW_NOTICE
 from callcenter.web.common import serialize
 from callcenter.web.common.context import actor, commit, now, session, uow
 from callcenter.web.common.inputs import accepts, read
-from callcenter.web.common.params import next_cursor, page_args
+from callcenter.web.common.params import cursor_page, next_cursor, page_args
 
 
 @bp.post("/notices")
@@ -77,8 +77,7 @@ def list_alerts(tenant_id: int):
     """
     who = actor()
     tenant = tenant_for(session(), who, tenant_id, roles=("admin", "owner"))
-    before, limit = page_args()
-    rows = alerts.for_tenant(session(), who, tenant.id, before_id=before, limit=limit + 1)
-    return jsonify({"items": [serialize.alert(a, job, tenant.currency)
-                              for a, job in rows[:limit]],
-                    "next_cursor": next_cursor([a for a, _ in rows], limit)})
+    return jsonify(cursor_page(
+        lambda before, limit: alerts.for_tenant(session(), who, tenant.id, before_id=before,
+                                                limit=limit),
+        lambda row: serialize.alert(row[0], row[1], tenant.currency)))

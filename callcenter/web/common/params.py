@@ -43,7 +43,10 @@ def next_cursor(rows: list, limit: int) -> str | None:
     """The cursor of the page after `rows[:limit]`, if `rows` has more."""
     if len(rows) <= limit:
         return None
-    return base64.urlsafe_b64encode(str(rows[limit - 1].id).encode()).decode().rstrip("=")
+    last = rows[limit - 1]
+    if not hasattr(last, "id"):  # (object, extra) rows page by their object
+        last = last[0]
+    return base64.urlsafe_b64encode(str(last.id).encode()).decode().rstrip("=")
 
 
 def cursor_page(fetch, to_json) -> dict:
