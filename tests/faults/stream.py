@@ -56,13 +56,18 @@ def send(port: int, request: Request, timeout: float = 30) -> tuple[int | None, 
         conn.close()
 
 
-def stream(port: int, requests: list[Request], *, clients: int = 4, pause: float = 0.01
+def stream(port: int, requests: list[Request], *, clients: int = 4, pause: float = 0.01,
+           hold_from: int | None = None, gate: threading.Event | None = None
            ) -> tuple[Stream, list[threading.Thread]]:
-    """Start `clients` threads delivering `requests` in order; returns at once."""
+    """Start `clients` threads delivering `requests` in order; returns at once. With a
+    `gate`, requests from index `hold_from` on wait until it is set (so some surely arrive
+    after a fault has ended, however slowly the machine recovers)."""
     result = Stream()
 
     def work(offset: int) -> None:
         for index in range(offset, len(requests), clients):
+            if gate is not None and hold_from is not None and index >= hold_from:
+                gate.wait(timeout=120)
             status, seconds = send(port, requests[index])
             with result.lock:
                 result.answers.append(Answer(index, status, seconds, time.monotonic()))
