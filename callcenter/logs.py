@@ -14,6 +14,7 @@ gunicorn's handlers and sends the app's records to gunicorn's error log.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -53,6 +54,7 @@ def add_secrets(values) -> None:
     for value in values:
         if isinstance(value, str) and len(value) >= _SECRET_MIN:
             _SECRETS.add(value)
+    _redact_known.cache_clear()  # its answers were computed without these secrets
 
 
 def redact(text: str) -> str:
@@ -65,13 +67,25 @@ def redact(text: str) -> str:
     return _NUMBER.sub(_number, text)
 
 
+@functools.lru_cache(maxsize=1024)
+def _redact_known(text: str) -> str:
+    """`redact(text)`, remembered: for the few values a record marks as `known`."""
+    return redact(text)
+
+
 def _number(match: re.Match[str]) -> str:
     digits = sum(c.isdigit() for c in match.group(0))
     return "[number]" if digits >= _NUMBER_DIGITS else match.group(0)
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's message, traceback and stack in place, redacted."""
+    """Rewrites each record's message, traceback and stack in place, redacted.
+
+    A record may name in `known` the fields (and "message") whose values come from a small
+    set the code chose (route templates, endpoint names, standard methods): their
+    redaction is the same as ever, remembered per value instead of recomputed per line.
+    Free text is never remembered.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "_redacted", False):
@@ -80,7 +94,9 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a malformed record: keep the template, never its arguments
             message = str(record.msg)
-        record.msg, record.args = redact(message), None
+        known = getattr(record, "known", ())
+        record.msg = _redact_known(message) if "message" in known else redact(message)
+        record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -89,12 +105,16 @@ class RedactingFilter(logging.Filter):
             record.stack_info = redact(record.stack_info)
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            record.fields = {k: redact(v) if isinstance(v, str) else v
-                             for k, v in fields.items()}
+            record.fields = {k: (_redact_known(v) if k in known else redact(v))
+                             if isinstance(v, str) else v for k, v in fields.items()}
         if getattr(record, "request_id", None) is None:
             record.request_id = REQUEST_ID.get()
         record._redacted = True
         return True
+
+
+# json.dumps(line, ensure_ascii=False, default=str) builds this encoder for every call.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class JsonFormatter(logging.Formatter):
@@ -119,7 +139,7 @@ class JsonFormatter(logging.Formatter):
             line["exc"] = record.exc_text
         if record.stack_info:
             line["stack"] = record.stack_info
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _JSON.encode(line)
 
 
 def handler(stream: IO[str] | None = None) -> logging.Handler:

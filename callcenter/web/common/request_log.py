@@ -32,32 +32,44 @@ def request_id_from(given: str | None) -> str:
 
 
 def _begin() -> None:
-    g.request_id = request_id_from(request.headers.get(HEADER))
-    g.request_log_started = time.perf_counter()
-    g.request_id_token = logs.REQUEST_ID.set(g.request_id)
+    request_id = request_id_from(request.headers.get(HEADER))
+    here = g._get_current_object()  # once: every request runs this (hot path)
+    here.request_id = request_id
+    here.request_log_started = time.perf_counter()
+    here.request_id_token = logs.REQUEST_ID.set(request_id)
 
 
-def _who() -> dict:
+def _who(here) -> dict:
     """The caller when already known (no query is made for the log's sake)."""
-    user = g.get("api_user") or g.get("_login_user")
+    user = here.get("api_user") or here.get("_login_user")
     if user is None or not getattr(user, "is_authenticated", True):
         return {}
     return {"user_id": getattr(user, "id", None), "tenant_id": getattr(user, "tenant_id", None)}
 
 
+# The request line's values from the code's own small sets (route templates, endpoint
+# names, these methods): the log filter remembers their redaction instead of redoing it.
+STANDARD_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+_KNOWN = ("event", "route", "endpoint")
+_KNOWN_WITH_METHOD = ("event", "route", "endpoint", "method", "message")
+
+
 def _finish(response: Response) -> Response:
-    request_id = g.get("request_id")
+    req, here = request._get_current_object(), g._get_current_object()
+    request_id = here.get("request_id")
     if request_id is None:  # refused before our first hook ran
-        request_id = g.request_id = request_id_from(None)
+        request_id = here.request_id = request_id_from(None)
     response.headers[HEADER] = request_id
-    started = g.get("request_log_started")
-    fields = {"event": "request", "method": request.method,
-              "route": request.url_rule.rule if request.url_rule else None,
-              "endpoint": request.endpoint, "status": response.status_code,
+    started = here.get("request_log_started")
+    method, rule, status = req.method, req.url_rule, response.status_code
+    fields = {"event": "request", "method": method,
+              "route": rule.rule if rule else None,
+              "endpoint": req.endpoint, "status": status,
               "duration_ms": round((time.perf_counter() - started) * 1000, 2)
-              if started is not None else None, **_who()}
-    log.info("%s %s %s", request.method, fields["route"] or "(no route)",
-             response.status_code, extra={"fields": fields, "request_id": request_id})
+              if started is not None else None, **_who(here)}
+    log.info("%s %s %s", method, fields["route"] or "(no route)", status,
+             extra={"fields": fields, "request_id": request_id,
+                    "known": _KNOWN_WITH_METHOD if method in STANDARD_METHODS else _KNOWN})
     return response
 
 
