@@ -5,7 +5,9 @@ session's signing serializer (itsdangerous) on every request, and asks `inspect`
 whether each before/after-request function is a coroutine every time it calls one.
 Neither answer changes while the app runs: both are cached here. Behaviour is
 unchanged (same cookies, same keys, a new SECRET_KEY or fallback list gets a new
-serializer).
+serializer). A request without cookies (every provider webhook) opens its empty
+session without parsing a Cookie header, and an empty session that was only looked
+at is saved by adding `Vary: Cookie` directly, without parsing the Vary header.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
 MAX_CHECKED = 1024  # hook and view functions are a few dozen
 
@@ -33,6 +35,22 @@ class CachedSerializerSessionInterface(SecureCookieSessionInterface):
             if found is not None:
                 self._serializers = {key: found}  # one key set in use at a time
         return found
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.environ.get("HTTP_COOKIE"):
+            return super().open_session(app, request)
+        # No cookie at all: what Flask answers when its session cookie is missing.
+        return None if self.get_signing_serializer(app) is None else self.session_class()
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if session or session.modified:  # a cookie to write or to delete: Flask's way
+            super().save_session(app, session, response)
+            return
+        if session.accessed:  # Flask adds `Vary: Cookie` and writes no cookie
+            if "Vary" in response.headers:
+                response.vary.add("Cookie")
+            else:
+                response.headers["Vary"] = "Cookie"
 
 
 def init_app(app: Flask) -> None:
