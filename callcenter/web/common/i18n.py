@@ -119,7 +119,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def remember_language(response):
-        asked = locales.normalize(request.args.get("lang"))
-        if asked and request.cookies.get(COOKIE) != asked:
+        req = request._get_current_object()  # once: every request runs this (hot path)
+        # Without a query string there is no `lang` (and nothing to parse).
+        asked = locales.normalize(req.args.get("lang")) if req.query_string else None
+        if asked and req.cookies.get(COOKIE) != asked:
             remember(response, asked)
         return response

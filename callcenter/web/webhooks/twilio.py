@@ -16,9 +16,10 @@ def verified_form() -> dict[str, str]:
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     if not token:
         abort(503, "Twilio is not configured")
-    params = request.form.to_dict()
-    signature = request.headers.get("X-Twilio-Signature")
-    url = public_url(request.path, with_query=True)
+    req = request._get_current_object()  # once: every webhook runs this (hot path)
+    params = req.form.to_dict()
+    signature = req.headers.get("X-Twilio-Signature")
+    url = public_url(req.path, with_query=True)
     if not twilio_voice.signature_valid(token, url, params, signature):
         abort(403, "invalid Twilio signature")
     return params
