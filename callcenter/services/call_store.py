@@ -20,7 +20,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from callcenter.models import Call, Hold, InboundEvent, LedgerEntry, RatePlan, Seat, Tenant
-from callcenter.services import compliance
+from callcenter.services import compliance, direct_sql
 from callcenter.services.chain import Chain, Refs, Step, guarded, insert_row, param
 
 calls, holds, entries = Call.__table__, Hold.__table__, LedgerEntry.__table__
@@ -32,6 +32,11 @@ tenants, seats, plans = Tenant.__table__, Seat.__table__, RatePlan.__table__
 # `balance_after` chain `ledger verify` checks requires: taken any earlier, a concurrent
 # settlement of the same tenant could get the next id but change the balance first.
 LEDGER_ID = sa.literal_column("nextval('ledger_entries_id_seq')", sa.BigInteger)
+
+
+def _on_postgresql(session: Session) -> bool:
+    """The hot path's reads run on the driver directly there (services/direct_sql.py)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _p(table: sa.Table, column: str, name: str | None = None) -> sa.BindParameter:
@@ -72,10 +77,12 @@ def authorization_facts(session: Session, *, identity: str, callee: str, provide
                         provider_call_id: str | None, now: datetime) -> Row | None:
     """Seat, tenant settings, available funds, plan in force at `now`, list checks, and the call
     already recorded for this provider id (a retry); None for an unknown seat."""
+    values = {"identity": identity, "callee": callee, "provider": provider,
+              "provider_call_id": provider_call_id, "now": now}
+    if _on_postgresql(session):
+        return direct_sql.first(session, _authorization_query(), values, named=True)
     session.flush()  # Core statements do not autoflush the session's pending objects
-    return session.execute(_authorization_query(), {
-        "identity": identity, "callee": callee, "provider": provider,
-        "provider_call_id": provider_call_id, "now": now}).first()
+    return session.execute(_authorization_query(), values).first()
 
 
 def available(session: Session, tenant_id: int) -> int:
@@ -112,11 +119,13 @@ def _call_query(by_provider_id: bool) -> sa.Select:
 def call_facts(session: Session, *, provider: str | None = None,
                provider_call_id: str | None = None, call_id: int | None = None) -> Row | None:
     """A call with what settling it needs (its rate, its hold's amount as `held`)."""
+    stmt = _call_query(call_id is None)
+    values = ({"id": call_id} if call_id is not None
+              else {"provider": provider, "provider_call_id": provider_call_id})
+    if _on_postgresql(session):
+        return direct_sql.first(session, stmt, values, named=True)
     session.flush()
-    if call_id is not None:
-        return session.execute(_call_query(False), {"id": call_id}).first()
-    return session.execute(_call_query(True), {"provider": provider,
-                                               "provider_call_id": provider_call_id}).first()
+    return session.execute(stmt, values).first()
 
 
 # --- authorization: reserve the funds, place the hold, record the call -----------------
