@@ -124,7 +124,7 @@ def first(session: Session, stmt: Any, values: Mapping[str, Any], *,
     try:
         _before(connection, cursor, found.sql, params)
         cursor.execute(found.sql, params)
-        raw = cursor.fetchone() if cursor.description is not None else None
+        raw = cursor.fetchone()  # every hot-path statement returns rows (SELECT, RETURNING)
     finally:
         cursor.close()
     return found.record(raw) if named else found.row(raw)
