@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -114,6 +115,25 @@ def _call_query(by_provider_id: bool) -> sa.Select:
         return stmt.where(calls.c.provider == _p(calls, "provider"),
                           calls.c.provider_call_id == _p(calls, "provider_call_id"))
     return stmt.where(calls.c.id == _p(calls, "id"))
+
+
+@functools.cache
+def _calls_query() -> sa.Select:
+    ids = sa.bindparam("provider_call_ids", type_=postgresql.ARRAY(sa.String))
+    return (sa.select(*_CALL_FACTS, calls.c.provider_call_id)
+            .outerjoin_from(calls, holds, holds.c.id == calls.c.hold_id)
+            .where(calls.c.provider == _p(calls, "provider"),
+                   calls.c.provider_call_id == sa.any_(ids)))
+
+
+def calls_facts(session: Session, *, provider: str,
+                provider_call_ids: list[str]) -> dict[str, Row]:
+    """`call_facts` of several calls in one query (PostgreSQL), by provider call id."""
+    if not provider_call_ids:
+        return {}
+    return {row.provider_call_id: row for row in direct_sql.all(
+        session, _calls_query(), {"provider": provider,
+                                  "provider_call_ids": sorted(set(provider_call_ids))})}
 
 
 def call_facts(session: Session, *, provider: str | None = None,

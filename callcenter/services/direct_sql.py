@@ -130,6 +130,21 @@ def first(session: Session, stmt: Any, values: Mapping[str, Any], *,
     return found.record(raw) if named else found.row(raw)
 
 
+def all(session: Session, stmt: Any, values: Mapping[str, Any]) -> list[Any]:  # noqa: A001
+    """Run `stmt` with `values` in the session's transaction; every row, named."""
+    connection = _connection(session)
+    found = compiled(stmt, connection.dialect)
+    params = found.params(values)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        _before(connection, cursor, found.sql, params)
+        cursor.execute(found.sql, params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return [found.record(raw) for raw in rows]
+
+
 def run_many(session: Session, stmt: Any, batch: Iterable[Mapping[str, Any]],
              on_row: Callable[[int, tuple | None], None]) -> None:
     """Run `stmt` once per parameter set in one round trip (the driver's pipeline), in the
