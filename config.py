@@ -61,6 +61,11 @@ class Config:
     ERASURE_RETENTION_DAYS = _env_int("ERASURE_RETENTION_DAYS", 30)
     CDR_WEBHOOK_SECRET = os.environ.get("CDR_WEBHOOK_SECRET")
     MAX_CALL_SECONDS = _env_int("MAX_CALL_SECONDS", 3600)
+    # Status callbacks a threaded worker receives together share one transaction on
+    # PostgreSQL (services/group_commit.py); "off" settles each in its own.
+    GROUP_COMMIT = os.environ.get("GROUP_COMMIT", "on").strip().lower() not in ("off", "0",
+                                                                              "false", "no")
+    GROUP_COMMIT_MAX = _env_int("GROUP_COMMIT_MAX", 64)
     # Calling hours: the platform's hard cap (JSON weekly schedule; tenants only narrow
     # it), and what to do with numbers whose timezone is unknown or too spread out.
     CALLING_HOURS_CAP = os.environ.get("CALLING_HOURS_CAP")  # unset: 08:00-21:00 daily

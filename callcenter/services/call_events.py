@@ -7,6 +7,7 @@ exactly once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -63,12 +64,40 @@ def _apply(session: Session, provider: str, event_id: str, object_id: str,
 
 def twilio_status(session: Session, report: StatusReport, *, now: datetime) -> str:
     """Twilio's status callback of the dialed leg: `ParentCallSid` names the authorized call."""
-    parent = report.parent_call_sid
-    call = call_store.call_facts(session, provider="twilio",
-                                 provider_call_id=parent) if parent else None
-    return _apply(session, "twilio", report.event_id, parent, report.payload, call,
-                  status=report.status, duration=report.duration_seconds, now=now,
-                  dialed_call_id=report.call_sid)
+    work = TwilioStatus(report, now)
+    return work.write(session, work.read(session)[1])
+
+
+@dataclass(frozen=True)
+class TwilioStatus:
+    """A status callback as group-commit work (services/group_commit.py): `read` finds the
+    call (no locks), `write` records and settles it; locks go tenant, then call."""
+
+    report: StatusReport
+    now: datetime
+
+    def read(self, session: Session) -> tuple[tuple[int, int], Row | None]:
+        parent = self.report.parent_call_sid
+        call = call_store.call_facts(session, provider="twilio",
+                                     provider_call_id=parent) if parent else None
+        return ((call.tenant_id, call.id) if call is not None else (0, 0)), call
+
+    @staticmethod
+    def read_many(session: Session, works: list[TwilioStatus]
+                  ) -> list[tuple[tuple[int, int], Row | None]]:
+        """`read` of several callbacks in one query."""
+        found = call_store.calls_facts(session, provider="twilio", provider_call_ids=[
+            w.report.parent_call_sid for w in works if w.report.parent_call_sid])
+        return [((call.tenant_id, call.id) if call is not None else (0, 0), call)
+                for call in (found.get(w.report.parent_call_sid) if w.report.parent_call_sid
+                             else None for w in works)]
+
+    def write(self, session: Session, call: Row | None) -> str:
+        report = self.report
+        return _apply(session, "twilio", report.event_id, report.parent_call_sid,
+                      report.payload, call, status=report.status,
+                      duration=report.duration_seconds, now=self.now,
+                      dialed_call_id=report.call_sid)
 
 
 def cdr(session: Session, report: CdrReport, *, now: datetime) -> str:

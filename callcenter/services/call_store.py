@@ -16,11 +16,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from callcenter.models import Call, Hold, InboundEvent, LedgerEntry, RatePlan, Seat, Tenant
-from callcenter.services import compliance
+from callcenter.services import compliance, direct_sql
 from callcenter.services.chain import Chain, Refs, Step, guarded, insert_row, param
 
 calls, holds, entries = Call.__table__, Hold.__table__, LedgerEntry.__table__
@@ -32,6 +33,11 @@ tenants, seats, plans = Tenant.__table__, Seat.__table__, RatePlan.__table__
 # `balance_after` chain `ledger verify` checks requires: taken any earlier, a concurrent
 # settlement of the same tenant could get the next id but change the balance first.
 LEDGER_ID = sa.literal_column("nextval('ledger_entries_id_seq')", sa.BigInteger)
+
+
+def _on_postgresql(session: Session) -> bool:
+    """The hot path's reads run on the driver directly there (services/direct_sql.py)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _p(table: sa.Table, column: str, name: str | None = None) -> sa.BindParameter:
@@ -72,10 +78,12 @@ def authorization_facts(session: Session, *, identity: str, callee: str, provide
                         provider_call_id: str | None, now: datetime) -> Row | None:
     """Seat, tenant settings, available funds, plan in force at `now`, list checks, and the call
     already recorded for this provider id (a retry); None for an unknown seat."""
+    values = {"identity": identity, "callee": callee, "provider": provider,
+              "provider_call_id": provider_call_id, "now": now}
+    if _on_postgresql(session):
+        return direct_sql.first(session, _authorization_query(), values, named=True)
     session.flush()  # Core statements do not autoflush the session's pending objects
-    return session.execute(_authorization_query(), {
-        "identity": identity, "callee": callee, "provider": provider,
-        "provider_call_id": provider_call_id, "now": now}).first()
+    return session.execute(_authorization_query(), values).first()
 
 
 def available(session: Session, tenant_id: int) -> int:
@@ -109,14 +117,35 @@ def _call_query(by_provider_id: bool) -> sa.Select:
     return stmt.where(calls.c.id == _p(calls, "id"))
 
 
+@functools.cache
+def _calls_query() -> sa.Select:
+    ids = sa.bindparam("provider_call_ids", type_=postgresql.ARRAY(sa.String))
+    return (sa.select(*_CALL_FACTS, calls.c.provider_call_id)
+            .outerjoin_from(calls, holds, holds.c.id == calls.c.hold_id)
+            .where(calls.c.provider == _p(calls, "provider"),
+                   calls.c.provider_call_id == sa.any_(ids)))
+
+
+def calls_facts(session: Session, *, provider: str,
+                provider_call_ids: list[str]) -> dict[str, Row]:
+    """`call_facts` of several calls in one query (PostgreSQL), by provider call id."""
+    if not provider_call_ids:
+        return {}
+    return {row.provider_call_id: row for row in direct_sql.all(
+        session, _calls_query(), {"provider": provider,
+                                  "provider_call_ids": sorted(set(provider_call_ids))})}
+
+
 def call_facts(session: Session, *, provider: str | None = None,
                provider_call_id: str | None = None, call_id: int | None = None) -> Row | None:
     """A call with what settling it needs (its rate, its hold's amount as `held`)."""
+    stmt = _call_query(call_id is None)
+    values = ({"id": call_id} if call_id is not None
+              else {"provider": provider, "provider_call_id": provider_call_id})
+    if _on_postgresql(session):
+        return direct_sql.first(session, stmt, values, named=True)
     session.flush()
-    if call_id is not None:
-        return session.execute(_call_query(False), {"id": call_id}).first()
-    return session.execute(_call_query(True), {"provider": provider,
-                                               "provider_call_id": provider_call_id}).first()
+    return session.execute(stmt, values).first()
 
 
 # --- authorization: reserve the funds, place the hold, record the call -----------------

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from callcenter.dbsupport import insert_or_skip
+from callcenter.services import direct_sql
 
 
 # A chain's parameters are `p_<name>`: SQLAlchemy would take any parameter named like a
@@ -98,8 +99,8 @@ class Chain:
         # Each statement gets its own parameters only (see `param`).
         params = {f"p_{k}": v for k, v in params.items()}
         if dialect.name == "postgresql":
-            stmt, wanted, layout = self._one_statement()
-            row = session.execute(stmt, {k: params[k] for k in wanted if k in params}).one()
+            stmt, _wanted, layout = self._one_statement()
+            row = direct_sql.first(session, stmt, params)  # one row, always
             answer: dict[str, dict | None] = {name: None for name, _ in self.steps}
             for name, keys, start, id_at in layout:  # a step that wrote nothing: no id
                 if row[id_at] is not None:

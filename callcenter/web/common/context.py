@@ -6,7 +6,8 @@ API views and pages alike call `actor()` and `acting_tenant()` / `own_tenant()`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from functools import wraps
 from typing import TypeVar
@@ -22,6 +23,7 @@ from callcenter.models import Tenant
 from callcenter.services.access import Actor, tenant_for
 from callcenter.services.auth import ThrottlePolicy
 from callcenter.services.compliance import CompliancePolicy, policy_from_config
+from callcenter.services.group_commit import Committer
 from callcenter.services.uow import UnitOfWork
 from callcenter.web.common.i18n import error_text
 
@@ -150,3 +152,36 @@ def compliance_policy() -> CompliancePolicy:
         policy = policy_from_config(current_app.config)
         current_app.extensions["compliance_policy"] = policy
     return policy
+
+
+def group_committer() -> Committer | None:
+    """The process's group committer when this request may use one: PostgreSQL,
+    GROUP_COMMIT on, and a threaded server (others settle one request at a time, so a
+    batch would only ever hold one piece). None: run the work in the request."""
+    if not request.environ.get("wsgi.multithread"):
+        return None
+    app = current_app._get_current_object()  # noqa: SLF001 - the app the thread serves
+    found = app.extensions.get("group_commit", _UNSET)
+    if found is _UNSET:
+        found = None
+        if app.config.get("GROUP_COMMIT") and db.engine.dialect.name == "postgresql":
+            found = Committer(_batch_scope(app), max_batch=app.config.get("GROUP_COMMIT_MAX", 64))
+        app.extensions["group_commit"] = found
+    return found
+
+
+_UNSET = object()
+
+
+def _batch_scope(app) -> Callable[[], AbstractContextManager[Session]]:
+    """A batch's session: the app's scoped session in an app context of its own."""
+
+    @contextmanager
+    def scope() -> Iterator[Session]:
+        with app.app_context():
+            try:
+                yield db.session
+            finally:
+                db.session.remove()
+
+    return scope

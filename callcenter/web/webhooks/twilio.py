@@ -7,7 +7,7 @@ from flask import Response, abort, current_app, request
 from callcenter import metrics
 from callcenter.integrations import twilio_voice
 from callcenter.services import call_events, calls
-from callcenter.web.common.context import commit, compliance_policy, now, session
+from callcenter.web.common.context import commit, compliance_policy, group_committer, now, session
 from callcenter.web.webhooks import bp, public_url
 
 
@@ -51,8 +51,12 @@ def twilio_voice_webhook():
 @bp.post("/twilio/status")
 def twilio_status_webhook():
     """The dialed leg ended: rate `CallDuration` and settle the hold, exactly once."""
-    report = twilio_voice.parse_status(verified_form())
-    outcome = call_events.twilio_status(session(), report, now=now())
-    commit()
+    work = call_events.TwilioStatus(twilio_voice.parse_status(verified_form()), now())
+    committer = group_committer()
+    if committer is not None:  # with the other threads' callbacks, in one transaction
+        outcome = committer.run(work)
+    else:
+        outcome = work.write(session(), work.read(session())[1])
+        commit()
     metrics.INBOUND_WEBHOOKS.labels("twilio", outcome).inc()
     return Response(status=204)
