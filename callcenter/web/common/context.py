@@ -38,9 +38,10 @@ def now() -> datetime:
 
 def uow() -> UnitOfWork:
     """This request's unit of work over the app's session."""
-    found = g.get("uow")
+    here = g._get_current_object()  # once: every request that writes runs this (hot path)
+    found = here.get("uow")
     if found is None:
-        found = g.uow = UnitOfWork(db.session)
+        found = here.uow = UnitOfWork(db.session)
     return found
 
 

@@ -19,8 +19,9 @@ csrf.exempt(bp)  # authenticated by provider signatures, not cookies
 def public_url(path: str, *, with_query: bool = False) -> str:
     """`path` under PUBLIC_BASE_URL (behind a proxy the request URL differs), or under
     the host the request came to when that is not configured."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    query = request.query_string.decode() if with_query else ""
+    req = request._get_current_object()  # once: every provider webhook runs this
+    base = current_app.config.get("PUBLIC_BASE_URL") or req.host_url
+    query = req.query_string.decode() if with_query else ""
     return base.rstrip("/") + path + (f"?{query}" if query else "")
 
 
