@@ -108,3 +108,23 @@ def test_twiml_is_what_the_twilio_library_writes(to, caller_id, url):
     rejected = VoiceResponse()
     rejected.reject()
     assert reject_twiml() == str(rejected)
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"CallSid": "CA1", "From": "client:alice", "To": "+442079460000", "Called": ""},
+    {"b": "2", "a": "1", "A": "0", "é": "€ ü", "x y": "a+b&c=d"},
+])
+def test_twilio_signature_is_the_librarys(params):
+    from twilio.request_validator import RequestValidator
+
+    url = "https://cc.example.com/webhooks/twilio/status?m=1"
+    signed = RequestValidator("token-1").compute_signature(url, params)
+    assert twilio_voice.signature_valid("token-1", url, params, signed)
+    assert not twilio_voice.signature_valid("token-2", url, params, signed)
+    assert not twilio_voice.signature_valid("token-1", url, {**params, "z": "1"}, signed)
+    # The library's full check still runs on a mismatch: the URL with its default port.
+    with_port = "https://cc.example.com:443/webhooks/twilio/status?m=1"
+    assert twilio_voice.signature_valid(
+        "token-1", url, params, RequestValidator("token-1").compute_signature(with_port,
+                                                                             params))

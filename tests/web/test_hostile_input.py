@@ -185,3 +185,12 @@ def test_an_over_long_cdr_duration_is_charged_at_most_the_hold(client, app, fact
     with app.app_context():
         assert db.session.get(Tenant, tid).balance_micros == 400_000
         assert db.session.scalars(sa.select(Call)).one().over_limit
+
+
+def test_the_first_form_field_with_a_control_character_is_named(client, app):
+    resp = client.post("/webhooks/twilio/status",
+                       data={"CallSid": "ok\tfine\r\n", "To": "a\u0085", "From": "b\u0000"})
+    body = _bad(resp)
+    assert body["error"]["details"] == {"field": "To"}
+    ok = client.post("/webhooks/twilio/status", data={"CallSid": "tab\tand\nnewline"})
+    assert ok.status_code == 403  # past the check: the (missing) signature refuses it

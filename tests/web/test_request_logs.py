@@ -234,3 +234,24 @@ def test_redaction_keeps_what_logs_need():
     text = ("2026-03-02 14:00:00 GET /api/v1/tenants/12/seats/345 200 in 12.5 ms from "
             "192.168.100.200, call 77 of tenant 1234567")
     assert logs.redact(text) == text
+
+
+def test_a_secret_added_later_is_taken_out_of_routes_seen_before(app, client, captured):
+    @app.get("/_test/route-sekrit-value-1234")
+    def route_with_a_word():
+        return "ok"
+
+    assert client.get("/_test/route-sekrit-value-1234").status_code == 200
+    logs.add_secrets(["sekrit-value-1234"])
+    assert client.get("/_test/route-sekrit-value-1234").status_code == 200
+    first, second = [x for x in _lines(captured) if x.get("event") == "request"]
+    assert first["route"] == "/_test/route-sekrit-value-1234"
+    assert second["route"] == "/_test/route-[secret]"
+    assert second["message"] == "GET /_test/route-[secret] 200"
+    assert "sekrit-value-1234" not in captured.getvalue().splitlines()[-1]
+
+
+def test_a_method_that_looks_like_a_number_is_redacted(client, captured):
+    client.open("/healthz", method="442079460123")
+    [line] = [x for x in _lines(captured) if x.get("event") == "request"]
+    assert line["method"] == "[number]" and "442079460123" not in captured.getvalue()

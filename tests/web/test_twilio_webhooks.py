@@ -223,3 +223,18 @@ def test_without_public_base_url_the_request_host_is_used(factory, clock, databa
         assert 'statusCallback="http://localhost/webhooks/twilio/status"' in xml
     finally:
         _teardown(app)
+
+
+def test_webhook_answers_carry_every_protective_header(client, factory, clock, app):
+    _, identity = seat_with_funds(factory, clock)
+    placed = place_call(client, identity, UK, "CA-headers")
+    ended = end_call(client, "CA-headers", duration=5)
+    for resp in (placed, ended):
+        names = [name for name, _ in resp.headers if name not in ("Content-Type",
+                                                                   "Content-Length")]
+        assert names == ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
+                         "Content-Security-Policy", "Cache-Control", "X-Request-Id", "Vary"]
+        assert resp.headers["Cache-Control"] == "no-store"
+        assert resp.headers["Vary"] == "Cookie"  # the session was looked at, not written
+        assert "Set-Cookie" not in resp.headers
+    assert placed.status_code == 200 and ended.status_code == 204
