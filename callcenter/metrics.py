@@ -45,6 +45,12 @@ OUTBOUND_DELIVERIES = Counter(
     "Attempts to deliver events to tenants' endpoints by outcome", ["outcome"])
 LEDGER_POSTINGS = Counter(
     "callcenter_ledger_postings_total", "Committed ledger entries by kind", ["kind"])
+GROUP_COMMITS = Counter(
+    "callcenter_group_commit_batches_total",
+    "Group-commit transactions by result (committed, or fell back to each piece alone)",
+    ["result"])
+GROUP_COMMIT_PIECES = Counter(
+    "callcenter_group_commit_pieces_total", "Pieces of work committed in group commits")
 
 
 def authorization(provider: str, allowed: bool, reasons: Iterable[str]) -> None:

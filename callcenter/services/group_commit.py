@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from callcenter import metrics
 from callcenter.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ class Committer:
             log.warning("group commit: a batch of %d failed; each runs alone", len(batch),
                         exc_info=True)
             self.stats.fallbacks += 1
+            metrics.GROUP_COMMITS.labels("fell_back").inc()
             for item in batch:
                 self._run_alone(item)
             return
@@ -184,6 +186,8 @@ class Committer:
             item.future.set_result(answer)
 
     def _count(self, size: int) -> None:
+        metrics.GROUP_COMMITS.labels("committed").inc()
+        metrics.GROUP_COMMIT_PIECES.inc(size)
         stats = self.stats
         stats.batches += 1
         stats.pieces += size
