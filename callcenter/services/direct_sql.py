@@ -21,6 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm.session import SessionTransactionState
+
+_ACTIVE = SessionTransactionState.ACTIVE
 
 _MISSING = object()
 
@@ -99,12 +102,26 @@ def compiled(stmt: Any, dialect: sa.Dialect) -> Compiled:
 
 
 def _connection(session: Session) -> Connection:
-    """The session's connection, its transaction begun, pending ORM changes flushed."""
+    """The session's connection, its transaction begun, pending ORM changes flushed.
+
+    The connection of the session's active transaction is taken as it stands (what
+    `session.connection()` answers after resolving the bind again, a third of this
+    module's cost); otherwise `session.connection()` begins one.
+    """
     if isinstance(session, scoped_session):
         session = session.registry()
     if session._new or session._deleted or session.identity_map._modified:  # noqa: SLF001
         session.flush()
+    tx = session._transaction  # noqa: SLF001
+    if tx is not None and tx._state is _ACTIVE and len(tx._connections) == 1:  # noqa: SLF001
+        for connection, *_rest in tx._connections.values():  # noqa: SLF001
+            return connection
     return session.connection()
+
+
+def dialect_name(session: Session) -> str:
+    """The name of the database the session's transaction runs on (begun if need be)."""
+    return _connection(session).dialect.name
 
 
 def _before(connection: Connection, cursor: Any, sql: str, params: Any,
