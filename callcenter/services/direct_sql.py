@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -130,6 +130,14 @@ def _before(connection: Connection, cursor: Any, sql: str, params: Any,
         connection.dispatch.before_cursor_execute(connection, cursor, sql, params, None, many)
 
 
+def _raise(connection: Connection, exc: Exception, sql: str, params: Any,
+           cursor: Any) -> NoReturn:
+    """The driver's error as SQLAlchemy raises it from `execute`: wrapped in its
+    exception classes (OperationalError, IntegrityError, ...), and a lost connection
+    invalidated so the pool drops it, as for any statement the session runs."""
+    connection._handle_dbapi_exception(exc, sql, params, cursor, None)  # noqa: SLF001
+
+
 def first(session: Session, stmt: Any, values: Mapping[str, Any], *,
           named: bool = False) -> Any:
     """Run `stmt` with `values` in the session's transaction; its first row, or None
@@ -142,6 +150,8 @@ def first(session: Session, stmt: Any, values: Mapping[str, Any], *,
         _before(connection, cursor, found.sql, params)
         cursor.execute(found.sql, params)
         raw = cursor.fetchone()  # every hot-path statement returns rows (SELECT, RETURNING)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        _raise(connection, exc, found.sql, params, cursor)
     finally:
         cursor.close()
     return found.record(raw) if named else found.row(raw)
@@ -157,6 +167,8 @@ def all(session: Session, stmt: Any, values: Mapping[str, Any]) -> list[Any]:  #
         _before(connection, cursor, found.sql, params)
         cursor.execute(found.sql, params)
         rows = cursor.fetchall()
+    except connection.dialect.loaded_dbapi.Error as exc:
+        _raise(connection, exc, found.sql, params, cursor)
     finally:
         cursor.close()
     return [found.record(raw) for raw in rows]
@@ -181,5 +193,7 @@ def run_many(session: Session, stmt: Any, batch: Iterable[Mapping[str, Any]],
             i += 1
             if not cursor.nextset():
                 break
+    except connection.dialect.loaded_dbapi.Error as exc:
+        _raise(connection, exc, found.sql, params, cursor)
     finally:
         cursor.close()
