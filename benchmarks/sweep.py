@@ -24,17 +24,19 @@ from benchmarks.seed import voice_requests
 from benchmarks.server import Server, ServerSettings
 
 # Alternating kinds, so a change in the machine's load during the sweep (other work on a
-# shared machine) does not favour one kind. Pools: one connection per request thread and
-# one for the worker's background-jobs thread.
+# shared machine) does not favour one kind. Pools: sync workers use one connection per
+# worker and one for the background-jobs thread; threaded workers settle status callbacks
+# through the group committer (one connection) and answer voice webhooks in their
+# threads, so their pools hold one per thread and two more.
 SETTINGS = [
-    ServerSettings("sync", 2, pool_size=2, max_overflow=0),
-    ServerSettings("gthread", 2, threads=2, pool_size=3, max_overflow=0),
-    ServerSettings("sync", 3, pool_size=2, max_overflow=0),
-    ServerSettings("gthread", 3, threads=2, pool_size=3, max_overflow=0),
     ServerSettings("sync", 4, pool_size=2, max_overflow=0),
-    ServerSettings("gthread", 2, threads=4, pool_size=5, max_overflow=0),
+    ServerSettings("gthread", 2, threads=8, pool_size=10, max_overflow=0),
+    ServerSettings("sync", 3, pool_size=2, max_overflow=0),
+    ServerSettings("gthread", 2, threads=16, pool_size=18, max_overflow=0),
     ServerSettings("sync", 6, pool_size=2, max_overflow=0),
-    ServerSettings("gthread", 4, threads=2, pool_size=3, max_overflow=0),
+    ServerSettings("gthread", 3, threads=8, pool_size=10, max_overflow=0),
+    ServerSettings("gthread", 4, threads=4, pool_size=6, max_overflow=0),
+    ServerSettings("gthread", 1, threads=16, pool_size=18, max_overflow=0),
 ]
 
 

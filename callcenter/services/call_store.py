@@ -37,7 +37,7 @@ LEDGER_ID = sa.literal_column("nextval('ledger_entries_id_seq')", sa.BigInteger)
 
 def _on_postgresql(session: Session) -> bool:
     """The hot path's reads run on the driver directly there (services/direct_sql.py)."""
-    return session.get_bind().dialect.name == "postgresql"
+    return direct_sql.dialect_name(session) == "postgresql"
 
 
 def _p(table: sa.Table, column: str, name: str | None = None) -> sa.BindParameter:

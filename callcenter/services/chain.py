@@ -95,10 +95,9 @@ class Chain:
 
     def run(self, session: Session, params: dict[str, Any]) -> dict[str, dict | None]:
         """Run the chain with `params`; what each step returned (None: nothing or not run)."""
-        dialect = session.get_bind().dialect
         # Each statement gets its own parameters only (see `param`).
         params = {f"p_{k}": v for k, v in params.items()}
-        if dialect.name == "postgresql":
+        if direct_sql.dialect_name(session) == "postgresql":
             stmt, _wanted, layout = self._one_statement()
             row = direct_sql.first(session, stmt, params)  # one row, always
             answer: dict[str, dict | None] = {name: None for name, _ in self.steps}
@@ -106,6 +105,7 @@ class Chain:
                 if row[id_at] is not None:
                     answer[name] = dict(zip(keys, row[start:start + len(keys)], strict=True))
             return answer
+        dialect = session.get_bind().dialect
         done: dict[str, dict | None] = {name: None for name, _ in self.steps}
         for name, _ in self.steps:
             stmt, wanted = self._step_statement(name, dialect)

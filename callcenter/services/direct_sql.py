@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm.session import SessionTransactionState
+
+_ACTIVE = SessionTransactionState.ACTIVE
 
 _MISSING = object()
 
@@ -99,18 +102,40 @@ def compiled(stmt: Any, dialect: sa.Dialect) -> Compiled:
 
 
 def _connection(session: Session) -> Connection:
-    """The session's connection, its transaction begun, pending ORM changes flushed."""
+    """The session's connection, its transaction begun, pending ORM changes flushed.
+
+    The connection of the session's active transaction is taken as it stands (what
+    `session.connection()` answers after resolving the bind again, a third of this
+    module's cost); otherwise `session.connection()` begins one.
+    """
     if isinstance(session, scoped_session):
         session = session.registry()
     if session._new or session._deleted or session.identity_map._modified:  # noqa: SLF001
         session.flush()
+    tx = session._transaction  # noqa: SLF001
+    if tx is not None and tx._state is _ACTIVE and len(tx._connections) == 1:  # noqa: SLF001
+        for connection, *_rest in tx._connections.values():  # noqa: SLF001
+            return connection
     return session.connection()
+
+
+def dialect_name(session: Session) -> str:
+    """The name of the database the session's transaction runs on (begun if need be)."""
+    return _connection(session).dialect.name
 
 
 def _before(connection: Connection, cursor: Any, sql: str, params: Any,
             many: bool = False) -> None:
     if connection._has_events or connection.engine._has_events:  # noqa: SLF001
         connection.dispatch.before_cursor_execute(connection, cursor, sql, params, None, many)
+
+
+def _raise(connection: Connection, exc: Exception, sql: str, params: Any,
+           cursor: Any) -> NoReturn:
+    """The driver's error as SQLAlchemy raises it from `execute`: wrapped in its
+    exception classes (OperationalError, IntegrityError, ...), and a lost connection
+    invalidated so the pool drops it, as for any statement the session runs."""
+    connection._handle_dbapi_exception(exc, sql, params, cursor, None)  # noqa: SLF001
 
 
 def first(session: Session, stmt: Any, values: Mapping[str, Any], *,
@@ -125,6 +150,8 @@ def first(session: Session, stmt: Any, values: Mapping[str, Any], *,
         _before(connection, cursor, found.sql, params)
         cursor.execute(found.sql, params)
         raw = cursor.fetchone()  # every hot-path statement returns rows (SELECT, RETURNING)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        _raise(connection, exc, found.sql, params, cursor)
     finally:
         cursor.close()
     return found.record(raw) if named else found.row(raw)
@@ -140,6 +167,8 @@ def all(session: Session, stmt: Any, values: Mapping[str, Any]) -> list[Any]:  #
         _before(connection, cursor, found.sql, params)
         cursor.execute(found.sql, params)
         rows = cursor.fetchall()
+    except connection.dialect.loaded_dbapi.Error as exc:
+        _raise(connection, exc, found.sql, params, cursor)
     finally:
         cursor.close()
     return [found.record(raw) for raw in rows]
@@ -164,5 +193,7 @@ def run_many(session: Session, stmt: Any, batch: Iterable[Mapping[str, Any]],
             i += 1
             if not cursor.nextset():
                 break
+    except connection.dialect.loaded_dbapi.Error as exc:
+        _raise(connection, exc, found.sql, params, cursor)
     finally:
         cursor.close()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from benchmarks import check, seed
 from benchmarks.server import ROOT, Server, ServerSettings
 from tests.faults.conftest import SUMMARY
@@ -24,10 +26,14 @@ from tests.faults.stream import (
 CALLS = 240
 
 
-def test_a_database_crash_mid_stream_charges_every_call_exactly_once(stand, log_dir):
+@pytest.mark.parametrize("settings", [
+    ServerSettings(workers=2),
+    # threaded workers: the callbacks go through the group committer's thread
+    ServerSettings("gthread", 2, threads=4, pool_size=6, max_overflow=0),
+], ids=["sync", "gthread"])
+def test_a_database_crash_mid_stream_charges_every_call_exactly_once(stand, log_dir, settings):
     from datetime import UTC, datetime
 
-    settings = ServerSettings(workers=2)
     with Server(stand.db.url, settings, log_dir) as server:
         sids = seed.preauthorize(stand.db.dsn, stand.fleet.many, CALLS, datetime.now(UTC),
                                  stand.rng)
@@ -62,7 +68,7 @@ def test_a_database_crash_mid_stream_charges_every_call_exactly_once(stand, log_
     # The pool recovered by itself: the same workers took callbacks again.
     assert after and all(a.status in (200, 204) for a in after)
     counts = assert_charged_exactly_once(stand.db.dsn, CALLS, replay, verify)
-    SUMMARY.append(("database crash and restart mid-stream", {
+    SUMMARY.append((f"database crash and restart mid-stream ({settings.label()})", {
         "callbacks": CALLS, "answered 503 during the outage": len(failed),
         "slowest 5xx": f"{slowest * 1000:.0f} ms", "redeliveries": retries,
         "charged once": counts["call_entries"], "ledger verify": "clean"}))
