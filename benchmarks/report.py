@@ -36,6 +36,14 @@ def _ratio(app: float | None, raw: float | None) -> str:
     return f"{100 * app / raw:.1f}%" if app and raw else ""
 
 
+def _batches(grouped: dict | None) -> str:
+    """Settlements per transaction under group commit ("1" without it)."""
+    if not grouped:
+        return "1"
+    fell = f", {grouped['fell_back']} fell back" if grouped.get("fell_back") else ""
+    return f"{grouped['mean_batch']:.2f}{fell}"
+
+
 def table(results: dict) -> str:
     """The run as a small table: app beside the raw ceiling, then authorization latency."""
     phases, m, g = results["phases"], results["machine"], results["gunicorn"]
@@ -73,6 +81,13 @@ def table(results: dict) -> str:
         else:
             rows.append((label, _rate(app_rate), _rate(raw_rate), _ratio(app_rate, raw_rate)))
             rows.append(("  latency p50 / p99", _ms(app), _ms(raw), ""))
+        grouped = (app or {}).get("group_commit")
+        if grouped:
+            cells = [_batches(grouped), "1 each"]
+            if before:
+                cells.insert(0, _batches(phases.get(f"before_{key}", {}).get("group_commit")))
+            rows.append(("  settlements per commit (group commit)", *cells,
+                         *([""] * (len(rows[0]) - len(cells) - 1))))
     blank = ("",) * (3 if before else 2)
     if before:
         rows.append(("voice authorizations, max (closed loop)",

@@ -95,6 +95,29 @@ def _with_db_stats(opts: Options, dsn: str, phase):
     return result
 
 
+def _group_commit(server: Server) -> dict[str, float] | None:
+    """The server's group-commit counters, or None if it does not expose them (an
+    older checkout under --compare)."""
+    try:
+        return server.group_commit()
+    except (OSError, ValueError):
+        return None
+
+
+def _add_group_commit(result: load.PhaseResult, before: dict | None,
+                      after: dict | None) -> None:
+    """How the phase's settlements were committed: transactions and mean batch size."""
+    if before is None or after is None:
+        return
+    delta = {k: after[k] - before[k] for k in after}
+    if delta["batches"] or delta["fell_back"]:
+        result.extra["group_commit"] = {
+            "batches": int(delta["batches"]), "fell_back": int(delta["fell_back"]),
+            "pieces": int(delta["pieces"]),
+            "mean_batch": round(delta["pieces"] / delta["batches"], 2) if delta["batches"]
+            else 0.0}
+
+
 def _accepted_sample(result: load.PhaseResult, items: list, clients: int, n: int) -> list:
     """Requests of a phase known to have been accepted (a phase without errors)."""
     if result.errors:
@@ -155,8 +178,10 @@ def measure(opts: Options, prep: Prepared) -> dict:
                 raw.ceiling(f"raw_{k}", dsn, t, clients=c, seconds=s)))
             for app in apps:
                 name, items, port = f"{app.prefix}_{key}", getattr(app, key), app.server.port
+                before = _group_commit(app.server)
                 phases[name] = _with_db_stats(opts, dsn, lambda n=name, i=items, p=port: (
                     load.closed_loop(n, p, STATUS_PATH, "status", i, clients=c, seconds=s)))
+                _add_group_commit(phases[name], before, _group_commit(app.server))
         rates = {}
         for app in apps:
             name, port = f"{app.prefix}_auth_max", app.server.port

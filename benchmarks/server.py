@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -87,6 +88,11 @@ class Server:
         self.log = log_dir / (f"gunicorn-{label}.log" if name == "app"
                               else f"gunicorn-{name}-{label}.log")
         self.process: subprocess.Popen | None = None
+        # As `make run` serves it: every worker's counters in one directory, for /metrics
+        self._metrics_dir = tempfile.TemporaryDirectory(prefix="bench-metrics-")
+        self.metrics_token = secrets.token_hex(16)
+        self.env.update(PROMETHEUS_MULTIPROC_DIR=self._metrics_dir.name,
+                        METRICS_TOKEN=self.metrics_token)
 
     @property
     def base_url(self) -> str:
@@ -138,6 +144,23 @@ class Server:
         except OSError:
             return False
 
+    def group_commit(self) -> dict[str, float]:
+        """The group committers' counters summed over the workers (services/group_commit.py):
+        batches committed, batches that fell back to each piece alone, pieces committed."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {self.metrics_token}"})
+        text = conn.getresponse().read().decode()
+        conn.close()
+        found = {"batches": 0.0, "fell_back": 0.0, "pieces": 0.0}
+        for line in text.splitlines():
+            if line.startswith('callcenter_group_commit_batches_total{result="committed"}'):
+                found["batches"] = float(line.rsplit(" ", 1)[1])
+            elif line.startswith('callcenter_group_commit_batches_total{result="fell_back"}'):
+                found["fell_back"] = float(line.rsplit(" ", 1)[1])
+            elif line.startswith("callcenter_group_commit_pieces_total "):
+                found["pieces"] = float(line.rsplit(" ", 1)[1])
+        return found
+
     def worker_pids(self) -> list[int]:
         """The gunicorn workers (children of the master)."""
         if self.process is None:
@@ -151,6 +174,7 @@ class Server:
     def stop(self) -> None:
         """Graceful stop; killed if it does not go within 15 s."""
         if self.process is None or self.process.poll() is not None:
+            self._metrics_dir.cleanup()
             return
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -158,3 +182,4 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self._metrics_dir.cleanup()

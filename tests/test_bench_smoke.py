@@ -33,8 +33,12 @@ def tiny(pg_url, tmp_path) -> Options:
                    server_url=pg_url, out=tmp_path / "results.json")
 
 
-def test_a_tiny_bench_run_measures_everything_and_finds_the_money_right(tiny):
-    results = bench(tiny)
+@pytest.mark.parametrize("settings", [
+    ServerSettings(workers=1, pool_size=1, max_overflow=0),
+    ServerSettings("gthread", 1, threads=4, pool_size=6, max_overflow=0),
+], ids=["sync", "gthread"])
+def test_a_tiny_bench_run_measures_everything_and_finds_the_money_right(tiny, settings):
+    results = bench(replace(tiny, settings=settings))
 
     written = json.loads(tiny.out.read_text())
     for key in CONTRACT_KEYS:
@@ -47,6 +51,12 @@ def test_a_tiny_bench_run_measures_everything_and_finds_the_money_right(tiny):
     assert money["voice_authorized"] > 0
     assert money["ledger_verify"] == "clean"
     assert results["gunicorn"]["workers"] == 1
+    grouped = written["phases"]["app_many"].get("group_commit")
+    if settings.worker_class == "gthread":  # every settlement through the committer
+        assert grouped["pieces"] == written["phases"]["app_many"]["ok"] > 0
+        assert grouped["batches"] > 0 and grouped["fell_back"] == 0
+    else:
+        assert grouped is None
 
 
 def test_the_money_check_flags_a_charge_that_no_settled_call_explains(tiny):
