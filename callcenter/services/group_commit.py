@@ -138,8 +138,8 @@ class Committer:
 
     def _run_batch(self, batch: list[_Item]) -> None:
         if len(batch) == 1:
-            self._run_alone(batch[0])
-            self._count(1)
+            if self._run_alone(batch[0]):
+                self._count(1)
             return
         try:
             answers = self._together(batch)
@@ -170,7 +170,8 @@ class Committer:
                 raise
         return answers
 
-    def _run_alone(self, item: _Item) -> None:
+    def _run_alone(self, item: _Item) -> bool:
+        """Run one piece in its own transaction; True if it committed."""
         try:
             with self._scope() as session:
                 uow = UnitOfWork(session)
@@ -182,8 +183,9 @@ class Committer:
                     raise
         except Exception as exc:
             item.future.set_exception(exc)
-        else:
-            item.future.set_result(answer)
+            return False
+        item.future.set_result(answer)
+        return True
 
     def _count(self, size: int) -> None:
         metrics.GROUP_COMMITS.labels("committed").inc()
