@@ -36,9 +36,20 @@ class Threaded:
         return self.client.post(*args, environ_overrides={"wsgi.multithread": True}, **kwargs)
 
 
-def _held_until_queued(app, waiting: int):
-    """The app's batch scope, its first batch held until `waiting` pieces queue behind it,
-    so the rest are one batch whatever the machine's speed."""
+class CountingCommitter(Committer):
+    """A committer that counts the pieces handed to it."""
+
+    handed = 0
+
+    def run(self, work):
+        with self._lock:
+            self.handed += 1
+        return super().run(work)
+
+
+def _held_until_handed(app, total: int):
+    """The app's batch scope, its first batch held until all `total` pieces were handed
+    over, so the rest wait together whatever the machine's speed."""
     scope, first = _batch_scope(app), [True]
     holder: dict = {}
 
@@ -47,7 +58,7 @@ def _held_until_queued(app, waiting: int):
         if first[0]:
             first[0] = False
             deadline, tick = time.monotonic() + 20, threading.Event()
-            while holder["committer"]._queue.qsize() < waiting:
+            while holder["committer"].handed < total:
                 assert time.monotonic() < deadline, "the callbacks were not handed over"
                 tick.wait(0.001)
         with scope() as session:
@@ -71,8 +82,8 @@ def test_threaded_status_callbacks_share_a_transaction_and_charge_once(pg_app, c
     assert pg_app.extensions.get("group_commit") is None  # one request at a time: none
 
     requests = [(sid, seconds) for _tid, sid, seconds in calls] + [calls[5][1:]]  # + a repeat
-    scope, holder = _held_until_queued(pg_app, len(requests) - 1)
-    committer = holder["committer"] = Committer(scope)
+    scope, holder = _held_until_handed(pg_app, len(requests))
+    committer = holder["committer"] = CountingCommitter(scope)
     pg_app.extensions["group_commit"] = committer
 
     def post(request: tuple[str, int]) -> int:
