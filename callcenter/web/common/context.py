@@ -6,6 +6,7 @@ API views and pages alike call `actor()` and `acting_tenant()` / `own_tenant()`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -164,14 +165,19 @@ def group_committer() -> Committer | None:
     app = current_app._get_current_object()  # noqa: SLF001 - the app the thread serves
     found = app.extensions.get("group_commit", _UNSET)
     if found is _UNSET:
-        found = None
-        if app.config.get("GROUP_COMMIT") and db.engine.dialect.name == "postgresql":
-            found = Committer(_batch_scope(app), max_batch=app.config.get("GROUP_COMMIT_MAX", 64))
-        app.extensions["group_commit"] = found
+        with _COMMITTER_MADE:  # the worker's threads start together: make one, once
+            found = app.extensions.get("group_commit", _UNSET)
+            if found is _UNSET:
+                found = None
+                if app.config.get("GROUP_COMMIT") and db.engine.dialect.name == "postgresql":
+                    found = Committer(_batch_scope(app),
+                                      max_batch=app.config.get("GROUP_COMMIT_MAX", 64))
+                app.extensions["group_commit"] = found
     return found
 
 
 _UNSET = object()
+_COMMITTER_MADE = threading.Lock()
 
 
 def _batch_scope(app) -> Callable[[], AbstractContextManager[Session]]:
