@@ -194,3 +194,15 @@ def test_the_first_form_field_with_a_control_character_is_named(client, app):
     assert body["error"]["details"] == {"field": "To"}
     ok = client.post("/webhooks/twilio/status", data={"CallSid": "tab\tand\nnewline"})
     assert ok.status_code == 403  # past the check: the (missing) signature refuses it
+
+
+def test_a_multipart_part_without_a_usable_name_is_no_500(client, owner):
+    """werkzeug gives such a part the name None (the fuzzer sent a name of one CR)."""
+    tenant, headers = owner
+    boundary = "23543b73feec2a1c82bf143c2d11d4be"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="\r"\r\n\r\nnull\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="file"'
+            f"\r\n\r\n.\r\n--{boundary}--\r\n").encode()
+    resp = client.post(f"/api/v1/tenants/{tenant.id}/dnc", data=body, headers=headers,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+    assert resp.status_code < 500, resp.get_data(as_text=True)[:300]

@@ -65,7 +65,8 @@ def _refuse_control_characters() -> None:
         fields = req.form.items(multi=True)
         # One search over every name and value (joined by a newline, which is allowed);
         # only a form holding a forbidden character is walked to name the first field.
-        if not bad_characters("\n".join(chain.from_iterable(fields))):
+        # (A multipart part may come without a usable name: werkzeug gives None.)
+        if not bad_characters("\n".join(part or "" for part in chain.from_iterable(fields))):
             return
         for name, value in req.form.items(multi=True):
             field = (name or "")[:40]
