@@ -63,11 +63,15 @@ class Compiled:
 
     def params(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """The driver's parameters: the statement's fixed values, then `values` (names the
-        statement does not use are ignored; a missing one is None), each processed."""
+        statement does not use are ignored), each processed. A parameter the statement
+        needs and `values` lacks is an error, as `session.execute` makes it."""
         out = dict(self._fixed)
-        get = values.get
         for name in self._required:
-            out[name] = get(name)
+            try:
+                out[name] = values[name]
+            except KeyError:
+                raise sa.exc.ArgumentError(f"a value is required for parameter {name!r}"
+                                           ) from None
         for name, fn in self._binds:
             value = out.get(name, _MISSING)
             if value is not _MISSING and name not in self._fixed:
