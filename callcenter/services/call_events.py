@@ -62,15 +62,15 @@ def _apply(session: Session, provider: str, event_id: str, object_id: str,
     return outcome
 
 
-def twilio_status(session: Session, report: StatusReport, *, now: datetime) -> str:
-    """Twilio's status callback of the dialed leg: `ParentCallSid` names the authorized call."""
-    work = TwilioStatus(report, now)
-    return work.write(session, work.read(session)[1])
+def _lock_order(call: Row | None) -> tuple[int, int]:
+    """The order a settlement takes its locks in: tenant, then call (none: first)."""
+    return (call.tenant_id, call.id) if call is not None else (0, 0)
 
 
 @dataclass(frozen=True)
 class TwilioStatus:
-    """A status callback as group-commit work (services/group_commit.py): `read` finds the
+    """Twilio's status callback of the dialed leg (`ParentCallSid` names the authorized
+    call), as group-commit work (services/group_commit.py): `read` finds the
     call (no locks), `write` records and settles it; locks go tenant, then call."""
 
     report: StatusReport
@@ -80,7 +80,7 @@ class TwilioStatus:
         parent = self.report.parent_call_sid
         call = call_store.call_facts(session, provider="twilio",
                                      provider_call_id=parent) if parent else None
-        return ((call.tenant_id, call.id) if call is not None else (0, 0)), call
+        return _lock_order(call), call
 
     @staticmethod
     def read_many(session: Session, works: list[TwilioStatus]
@@ -88,9 +88,13 @@ class TwilioStatus:
         """`read` of several callbacks in one query."""
         found = call_store.calls_facts(session, provider="twilio", provider_call_ids=[
             w.report.parent_call_sid for w in works if w.report.parent_call_sid])
-        return [((call.tenant_id, call.id) if call is not None else (0, 0), call)
+        return [(_lock_order(call), call)
                 for call in (found.get(w.report.parent_call_sid) if w.report.parent_call_sid
                              else None for w in works)]
+
+    def run(self, session: Session) -> str:
+        """Read, then write, in the caller's transaction (no group commit)."""
+        return self.write(session, self.read(session)[1])
 
     def write(self, session: Session, call: Row | None) -> str:
         report = self.report

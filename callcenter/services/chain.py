@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from callcenter.dbsupport import insert_or_skip
@@ -98,7 +97,7 @@ class Chain:
         # Each statement gets its own parameters only (see `param`).
         params = {f"p_{k}": v for k, v in params.items()}
         if direct_sql.dialect_name(session) == "postgresql":
-            stmt, _wanted, layout = self._one_statement()
+            stmt, layout = self._one_statement()
             row = direct_sql.first(session, stmt, params)  # one row, always
             answer: dict[str, dict | None] = {name: None for name, _ in self.steps}
             for name, keys, start, id_at in layout:  # a step that wrote nothing: no id
@@ -127,9 +126,9 @@ class Chain:
             self._statements[key] = (stmt, wanted)
         return self._statements[key]
 
-    def _one_statement(self) -> tuple[sa.Select, frozenset[str], list]:
-        """The statement, its parameters, and where each step's columns are in its row
-        (name, column names, index of the first, index of its id)."""
+    def _one_statement(self) -> tuple[sa.Select, list]:
+        """The statement, and where each step's columns are in its row (name, column
+        names, index of the first, index of its id)."""
         key = ("postgresql", None)
         if key not in self._statements:
             ctes: dict[str, sa.CTE] = {}
@@ -142,11 +141,10 @@ class Chain:
             stmt = sa.select(*(
                 sa.select(column).scalar_subquery().label(f"{name}__{column.key}")
                 for name, cte in ctes.items() for column in cte.c))
-            wanted = frozenset(stmt.compile(dialect=postgresql.dialect()).params)
             layout, start = [], 0
             for name, cte in ctes.items():
                 keys = tuple(column.key for column in cte.c)
                 layout.append((name, keys, start, start + keys.index("id")))
                 start += len(keys)
-            self._statements[key] = (stmt, wanted, layout)
+            self._statements[key] = (stmt, layout)
         return self._statements[key]

@@ -15,7 +15,7 @@ Only for PostgreSQL; the callers keep `session.execute` for other databases.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
@@ -128,10 +128,10 @@ def dialect_name(session: Session) -> str:
     return _connection(session).dialect.name
 
 
-def _before(connection: Connection, cursor: Any, sql: str, params: Any,
-            many: bool = False) -> None:
+def _before(connection: Connection, cursor: Any, sql: str, params: Any) -> None:
     if connection._has_events or connection.engine._has_events:  # noqa: SLF001
-        connection.dispatch.before_cursor_execute(connection, cursor, sql, params, None, many)
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, params, None,
+                                                  False)
 
 
 def _raise(connection: Connection, exc: Exception, sql: str, params: Any,
@@ -142,10 +142,9 @@ def _raise(connection: Connection, exc: Exception, sql: str, params: Any,
     connection._handle_dbapi_exception(exc, sql, params, cursor, None)  # noqa: SLF001
 
 
-def first(session: Session, stmt: Any, values: Mapping[str, Any], *,
-          named: bool = False) -> Any:
-    """Run `stmt` with `values` in the session's transaction; its first row, or None
-    (`named`: a named tuple, its columns by name as well as by position)."""
+def _execute(session: Session, stmt: Any, values: Mapping[str, Any],
+             fetch: Callable[[Any], Any]) -> tuple[Compiled, Any]:
+    """Run `stmt` with `values` in the session's transaction; what `fetch(cursor)` read."""
     connection = _connection(session)
     found = compiled(stmt, connection.dialect)
     params = found.params(values)
@@ -153,51 +152,22 @@ def first(session: Session, stmt: Any, values: Mapping[str, Any], *,
     try:
         _before(connection, cursor, found.sql, params)
         cursor.execute(found.sql, params)
-        raw = cursor.fetchone()  # every hot-path statement returns rows (SELECT, RETURNING)
+        return found, fetch(cursor)  # every hot-path statement returns rows
     except connection.dialect.loaded_dbapi.Error as exc:
         _raise(connection, exc, found.sql, params, cursor)
     finally:
         cursor.close()
+
+
+def first(session: Session, stmt: Any, values: Mapping[str, Any], *,
+          named: bool = False) -> Any:
+    """Run `stmt` with `values` in the session's transaction; its first row, or None
+    (`named`: a named tuple, its columns by name as well as by position)."""
+    found, raw = _execute(session, stmt, values, lambda cursor: cursor.fetchone())
     return found.record(raw) if named else found.row(raw)
 
 
 def all(session: Session, stmt: Any, values: Mapping[str, Any]) -> list[Any]:  # noqa: A001
     """Run `stmt` with `values` in the session's transaction; every row, named."""
-    connection = _connection(session)
-    found = compiled(stmt, connection.dialect)
-    params = found.params(values)
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        _before(connection, cursor, found.sql, params)
-        cursor.execute(found.sql, params)
-        rows = cursor.fetchall()
-    except connection.dialect.loaded_dbapi.Error as exc:
-        _raise(connection, exc, found.sql, params, cursor)
-    finally:
-        cursor.close()
+    found, rows = _execute(session, stmt, values, lambda cursor: cursor.fetchall())
     return [found.record(raw) for raw in rows]
-
-
-def run_many(session: Session, stmt: Any, batch: Iterable[Mapping[str, Any]],
-             on_row: Callable[[int, tuple | None], None]) -> None:
-    """Run `stmt` once per parameter set in one round trip (the driver's pipeline), in the
-    session's transaction; `on_row(i, row)` gets each execution's first row."""
-    connection = _connection(session)
-    found = compiled(stmt, connection.dialect)
-    params = [found.params(values) for values in batch]
-    if not params:
-        return
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        _before(connection, cursor, found.sql, params, True)
-        cursor.executemany(found.sql, params, returning=True)
-        i = 0
-        while True:
-            on_row(i, found.row(cursor.fetchone()))
-            i += 1
-            if not cursor.nextset():
-                break
-    except connection.dialect.loaded_dbapi.Error as exc:
-        _raise(connection, exc, found.sql, params, cursor)
-    finally:
-        cursor.close()

@@ -56,7 +56,7 @@ def twilio_status_webhook():
     if committer is not None:  # with the other threads' callbacks, in one transaction
         outcome = committer.run(work)
     else:
-        outcome = work.write(session(), work.read(session())[1])
+        outcome = work.run(session())
         commit()
     metrics.INBOUND_WEBHOOKS.labels("twilio", outcome).inc()
     return Response(status=204)
