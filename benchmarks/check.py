@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from benchmarks.floor import FLOOR_PROVIDER
 from benchmarks.load import _Client
 from benchmarks.raw import RAW_PROVIDER
 from benchmarks.seed import PREAUTH_TAG, VOICE_TAG, Request
@@ -72,6 +73,10 @@ COUNTS = {
     "raw_events": f"SELECT count(*) FROM inbound_events WHERE provider = '{RAW_PROVIDER}'",
     "raw_charged_micros": f"SELECT coalesce(-sum(amount_micros), 0)::bigint FROM ledger_entries "
                           f"WHERE reference = '{RAW_PROVIDER}'",
+    "floor_entries": f"SELECT count(*) FROM ledger_entries WHERE reference = '{FLOOR_PROVIDER}'",
+    "floor_events": f"SELECT count(*) FROM inbound_events WHERE provider = '{FLOOR_PROVIDER}'",
+    "floor_charged_micros": f"SELECT coalesce(-sum(amount_micros), 0)::bigint "
+                            f"FROM ledger_entries WHERE reference = '{FLOOR_PROVIDER}'",
 }
 
 SNAPSHOT = ("SELECT (SELECT sum(balance_micros) FROM tenants)::text, "
@@ -99,9 +104,12 @@ def _within(name: str, actual: int, sent: Sent) -> str | None:
     return f"{name}: {actual} in the database, {sent.ok} accepted of {sent.sent} sent"
 
 
-def money_check(dsn: str, *, status: Sent, voice: Sent, raw: Sent,
-                raw_charged: int) -> tuple[dict, list[str]]:
-    """Counts found and anomalies (an empty list when the money is right)."""
+def money_check(dsn: str, *, status: Sent, voice: Sent, raw: Sent, raw_charged: int,
+                floor: Sent | None = None,
+                floor_charged: int | None = None) -> tuple[dict, list[str]]:
+    """Counts found and anomalies (an empty list when the money is right). The Flask
+    floor's events (`floor`) are counted on their own; their total charge is compared
+    when it is known (`floor_charged`: the floor answered every request)."""
     with psycopg.connect(dsn) as conn:
         broken = {name: conn.execute(sql).fetchone()[0] for name, sql in INVARIANTS}
         counts = {name: conn.execute(sql).fetchone()[0] for name, sql in COUNTS.items()}
@@ -112,10 +120,15 @@ def money_check(dsn: str, *, status: Sent, voice: Sent, raw: Sent,
         _within("recorded status events", counts["status_events"], status),
         _within("calls authorized by the voice webhook", counts["voice_authorized"], voice),
         _within("raw ledger entries", counts["raw_entries"], raw),
-        _within("raw events", counts["raw_events"], raw)) if a]
+        _within("raw events", counts["raw_events"], raw),
+        _within("Flask floor ledger entries", counts["floor_entries"], floor or Sent()),
+        _within("Flask floor events", counts["floor_events"], floor or Sent())) if a]
     if counts["raw_charged_micros"] != raw_charged:
         anomalies.append(f"raw charges: {counts['raw_charged_micros']} micros in the ledger, "
                          f"{raw_charged} committed by the clients")
+    if floor_charged is not None and counts["floor_charged_micros"] != floor_charged:
+        anomalies.append(f"Flask floor charges: {counts['floor_charged_micros']} micros in the "
+                         f"ledger, {floor_charged} for the requests it answered")
     return {**counts, **broken}, anomalies
 
 

@@ -40,7 +40,7 @@ class PhaseResult:
     errors: int
     error_samples: list[str]
     latencies_ms: list[float] = field(repr=False)
-    sent_per_process: list[int] = field(repr=False)
+    sent_per_process: list[int] = field(repr=False)  # process i sent items[i::processes]
     exhausted: bool = False  # ran out of prepared requests before the time was up
     extra: dict = field(default_factory=dict)
 
@@ -168,7 +168,7 @@ def _sleep_until(moment: float) -> None:
 
 
 def _closed_worker(port: int, path: str, kind: str, items: list[Request], start_at: float,
-                   stop_at: float, queue) -> None:
+                   stop_at: float, index: int, queue) -> None:
     client, latencies, sent, ok = _Client(port, path, kind), [], 0, 0
     _sleep_until(start_at)
     for request in items:
@@ -180,8 +180,9 @@ def _closed_worker(port: int, path: str, kind: str, items: list[Request], start_
             ok += 1
             latencies.append((time.monotonic() - began) * 1000)
     client.close()
-    queue.put({"sent": sent, "ok": ok, "latencies": latencies, "samples": client.samples,
-               "ended": time.monotonic(), "exhausted": sent == len(items)})
+    queue.put({"index": index, "sent": sent, "ok": ok, "latencies": latencies,
+               "samples": client.samples, "ended": time.monotonic(),
+               "exhausted": sent == len(items)})
 
 
 def _open_worker(port: int, path: str, kind: str, items: list[Request], start_at: float,
@@ -214,8 +215,8 @@ def _open_worker(port: int, path: str, kind: str, items: list[Request], start_at
         worker.start()
     for worker in workers:
         worker.join()
-    queue.put({**counts, "latencies": latencies, "samples": samples, "lags": lags,
-               "ended": time.monotonic(), "exhausted": False})
+    queue.put({**counts, "index": index, "latencies": latencies, "samples": samples,
+               "lags": lags, "ended": time.monotonic(), "exhausted": False})
 
 
 def _run(name: str, target, per_process_args: list[tuple], start_at: float,
@@ -226,6 +227,7 @@ def _run(name: str, target, per_process_args: list[tuple], start_at: float,
     for process in processes:
         process.start()
     parts = [queue.get(timeout=timeout) for _ in processes]  # before join: big payloads
+    parts.sort(key=lambda part: part["index"])  # as they finished: back in process order
     for process in processes:
         process.join()
     result = PhaseResult(
@@ -246,7 +248,7 @@ def closed_loop(name: str, port: int, path: str, kind: str, items: list[Request]
     Process i sends items[i::clients], in order (so what was sent is known afterwards).
     """
     start_at = time.monotonic() + 0.3 + 0.05 * clients
-    args = [(port, path, kind, items[i::clients], start_at, start_at + seconds)
+    args = [(port, path, kind, items[i::clients], start_at, start_at + seconds, i)
             for i in range(clients)]
     return _run(name, _closed_worker, args, start_at, seconds + 300)[0]
 

@@ -81,6 +81,12 @@ def table(results: dict) -> str:
         else:
             rows.append((label, _rate(app_rate), _rate(raw_rate), _ratio(app_rate, raw_rate)))
             rows.append(("  latency p50 / p99", _ms(app), _ms(raw), ""))
+        floor_rate = results.get(f"floor_{key}_per_s")
+        if floor_rate is not None:  # the stack's own limit (benchmarks/floor.py)
+            label = "  Flask floor (bare Flask endpoint, the raw ceiling's SQL)"
+            rows.append((label, "", _rate(floor_rate), _rate(raw_rate), "",
+                         _ratio(floor_rate, raw_rate)) if before else
+                        (label, _rate(floor_rate), _rate(raw_rate), _ratio(floor_rate, raw_rate)))
         grouped = (app or {}).get("group_commit")
         if grouped:
             cells = [_batches(grouped), "1 each"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import check, load, pgdb, raw, report, seed
+from benchmarks import check, floor, load, pgdb, raw, report, seed
 from benchmarks.server import Server, ServerSettings, app_env
 
 BENCH_DIR = pgdb.ROOT / "bench"
@@ -170,12 +170,24 @@ def measure(opts: Options, prep: Prepared) -> dict:
     """
     fleet, dsn, c, s = prep.fleet, prep.db.dsn, opts.clients, opts.seconds
     status_sent, voice_sent, raw_sent = check.Sent(), check.Sent(), check.Sent()
+    floor_sent, floor_charged = check.Sent(), 0
     phases: dict[str, load.PhaseResult] = {}
     with ExitStack() as stack:
         apps = _servers(opts, prep, stack, phases)
+        floor_server = stack.enter_context(Server(
+            prep.db.url, opts.settings, BENCH_DIR, name="floor", target="benchmarks.floor:app",
+            env={"FLOOR_DSN": dsn}))
         for key, tenants in (("many", fleet.tenant_ids), ("hot", [fleet.hot_tenant_id])):
             phases[f"raw_{key}"] = _with_db_stats(opts, dsn, lambda t=tenants, k=key: (
                 raw.ceiling(f"raw_{k}", dsn, t, clients=c, seconds=s)))
+            items = floor.requests_for(tenants, opts.status_budget, prep.rng)
+            phases[f"floor_{key}"] = result = load.closed_loop(
+                f"floor_{key}", floor_server.port, floor.PATH, "status", items, clients=c,
+                seconds=s)
+            floor_sent.add(result.ok, result.sent)
+            if not result.errors:  # then exactly what each client sent was charged
+                floor_charged += floor.charged(
+                    [r for i, n in enumerate(result.sent_per_process) for r in items[i::c][:n]])
             for app in apps:
                 name, items, port = f"{app.prefix}_{key}", getattr(app, key), app.server.port
                 before = _group_commit(app.server)
@@ -197,6 +209,8 @@ def measure(opts: Options, prep: Prepared) -> dict:
                 name, app.server.port, VOICE_PATH, "voice", scheduled, clients=c,
                 threads=opts.open_threads, rate=rate)
         for name, result in phases.items():
+            if name.startswith("floor"):
+                continue
             target = (voice_sent if "auth" in name else
                       raw_sent if name.startswith("raw") else status_sent)
             target.add(result.ok, result.sent)
@@ -205,8 +219,11 @@ def measure(opts: Options, prep: Prepared) -> dict:
             dsn, this.server.port, _accepted_sample(phases["app_many"], this.many, c, opts.replay),
             _accepted_sample(phases["auth_max"], this.voice, c, opts.replay))
     raw_charged = sum(p.extra.get("charged_micros", 0) for p in phases.values())
-    money, found = check.money_check(dsn, status=status_sent, voice=voice_sent, raw=raw_sent,
-                                     raw_charged=raw_charged)
+    money, found = check.money_check(
+        dsn, status=status_sent, voice=voice_sent, raw=raw_sent, raw_charged=raw_charged,
+        floor=floor_sent,
+        floor_charged=None if phases["floor_many"].errors or phases["floor_hot"].errors
+        else floor_charged)
     report_text = pgdb.ledger_verify(prep.db, app_env(prep.db.url, port=0))
     money["ledger_verify"] = "clean" if report_text is None else report_text
     if report_text is not None:
@@ -217,6 +234,8 @@ def measure(opts: Options, prep: Prepared) -> dict:
         "raw_many_per_s": summaries["raw_many"]["per_s"],
         "app_hot_per_s": summaries["app_hot"]["per_s"],
         "raw_hot_per_s": summaries["raw_hot"]["per_s"],
+        "floor_many_per_s": summaries["floor_many"]["per_s"],
+        "floor_hot_per_s": summaries["floor_hot"]["per_s"],
         "auth_max_per_s": summaries["auth_max"]["per_s"],
         "auth_rate_per_s": round(rates["app"], 1),
         "auth_p50_ms": summaries["auth_open"]["p50_ms"],

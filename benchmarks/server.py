@@ -76,12 +76,15 @@ def app_env(database_url: str, port: int, settings: ServerSettings | None = None
 
 
 class Server:
-    """gunicorn serving `wsgi:app`; a context manager that stops it on the way out."""
+    """gunicorn serving `wsgi:app` (or `target`); a context manager that stops it on the way
+    out."""
 
     def __init__(self, database_url: str, settings: ServerSettings, log_dir: Path, *,
-                 root: Path | None = None, name: str = "app") -> None:
+                 root: Path | None = None, name: str = "app", target: str = "wsgi:app",
+                 env: dict[str, str] | None = None) -> None:
         self.settings = settings
         self.root = root or ROOT  # another checkout's app with `--compare`
+        self.target = target  # the WSGI application (benchmarks.floor:app for the floor)
         self.port = free_port()
         self.env = app_env(database_url, self.port, settings)
         label = settings.label().replace(" ", "_")
@@ -93,6 +96,7 @@ class Server:
         self.metrics_token = secrets.token_hex(16)
         self.env.update(PROMETHEUS_MULTIPROC_DIR=self._metrics_dir.name,
                         METRICS_TOKEN=self.metrics_token)
+        self.env.update(env or {})
 
     @property
     def base_url(self) -> str:
@@ -107,7 +111,7 @@ class Server:
             cmd += ["--threads", str(s.threads)]
         if s.preload:
             cmd.append("--preload")
-        return cmd + ["wsgi:app"]
+        return cmd + [self.target]
 
     def __enter__(self) -> Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)

@@ -123,8 +123,9 @@ def _soak_worker(port: int, items: list, start_at: float, index: int, processes:
         worker.start()
     for worker in workers:
         worker.join()
-    queue.put({**counts, "latencies": [p[1] for p in points if p[2]], "samples": samples,
-               "points": points, "ended": time.monotonic(), "exhausted": False})
+    queue.put({**counts, "index": index, "latencies": [p[1] for p in points if p[2]],
+               "samples": samples, "points": points, "ended": time.monotonic(),
+               "exhausted": False})
 
 
 def per_minute(points: list[tuple[float, float, bool]]) -> list[dict]:

@@ -1,8 +1,8 @@
 """The benchmark harness works end to end, in a few seconds (figures are not checked).
 
 A tiny run: gunicorn with one worker on its own PostgreSQL database, three tenants,
-half-second phases. It must send webhooks that the app accepts, run the raw ceiling,
-find the money right, and write every key the contract names.
+half-second phases. It must send webhooks that the app accepts, run the raw ceiling and
+the Flask floor, find the money right, and write every key the contract names.
 """
 
 from __future__ import annotations
@@ -45,6 +45,13 @@ def test_a_tiny_bench_run_measures_everything_and_finds_the_money_right(tiny):
     money = written["money"]
     assert money["settled_calls"] == money["call_entries"] == money["status_events"] > 0
     assert money["raw_entries"] == money["raw_events"] > 0
+    # The Flask floor ran beside them, its events counted and charged on their own
+    assert written["floor_many_per_s"] > 0 and written["floor_hot_per_s"] > 0
+    floor_ok = written["phases"]["floor_many"]["ok"] + written["phases"]["floor_hot"]["ok"]
+    assert money["floor_entries"] == money["floor_events"] == floor_ok > 0
+    assert money["floor_charged_micros"] > 0
+    assert re.search(r"Flask floor \(bare Flask endpoint, the raw ceiling's SQL\) +[\d,]+/s",
+                     report.table(written))
     assert money["voice_authorized"] > 0
     assert money["ledger_verify"] == "clean"
     assert results["gunicorn"]["workers"] == 1
