@@ -9,6 +9,9 @@ WORKERS ?= 4
 DB_POOL_SIZE ?= 2
 DB_MAX_OVERFLOW ?= 0
 DEV := CALLCENTER_ENV=development
+# `make test` runs the suite in this many processes (pytest-xdist; 0: one process). Each
+# has its own PostgreSQL database and SQLite file (tests/conftest.py).
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint translations extract faults soak bench bench-quick bench-sweep bench-profile bench-inprocess screening-report screening-model clean
 
@@ -46,7 +49,7 @@ run: $(VENV)/.runtime translations
 		--workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: $(VENV)/.dev translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # PostgreSQL crashed and restarted, gunicorn workers killed, in the middle of streams of
 # signed status callbacks, on a private PostgreSQL server the tests start themselves
