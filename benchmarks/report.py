@@ -112,6 +112,10 @@ def table(results: dict) -> str:
                          f"(open loop)",
                          f"{results['auth_p50_ms']:.1f} / {results['auth_p99_ms']:.1f} ms",
                          "", "p50 / p99"))
+            lag = phases.get("auth_open", {}).get("send_lag_p99_ms")
+            if lag is not None:  # a stall of the machine shows here, not only in the p99
+                rows.append(("  load clients behind their schedule, p99", f"{lag:.1f} ms",
+                             "", ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = head + ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                               for i, (c, w) in enumerate(zip(r, widths, strict=True)))

@@ -50,8 +50,10 @@ def test_a_tiny_bench_run_measures_everything_and_finds_the_money_right(tiny):
     floor_ok = written["phases"]["floor_many"]["ok"] + written["phases"]["floor_hot"]["ok"]
     assert money["floor_entries"] == money["floor_events"] == floor_ok > 0
     assert money["floor_charged_micros"] > 0
-    assert re.search(r"Flask floor \(bare Flask endpoint, the raw ceiling's SQL\) +[\d,]+/s",
-                     report.table(written))
+    table = report.table(written)
+    assert re.search(r"Flask floor \(bare Flask endpoint, the raw ceiling's SQL\) +[\d,]+/s", table)
+    # How late the open loop's own clients were: a stalled machine, told from a slow app
+    assert re.search(r"load clients behind their schedule, p99 +[\d.]+ ms", table)
     assert money["voice_authorized"] > 0
     assert money["ledger_verify"] == "clean"
     assert results["gunicorn"]["workers"] == 1
