@@ -166,8 +166,8 @@ def measure(opts: Options, prep: Prepared) -> dict:
     """Every phase against the gunicorn(s), then the money check; the results as a dict.
 
     With --compare the two apps and the raw ceiling take turns phase by phase, so a
-    change in the machine's load touches all three alike. The Flask floor
-    (benchmarks/floor.py) runs after them.
+    change in the machine's load touches all three alike; the Flask floor
+    (benchmarks/floor.py) takes its turn between the raw ceiling and the app(s).
     """
     fleet, dsn, c, s = prep.fleet, prep.db.dsn, opts.clients, opts.seconds
     status_sent, voice_sent, raw_sent = check.Sent(), check.Sent(), check.Sent()
@@ -175,9 +175,20 @@ def measure(opts: Options, prep: Prepared) -> dict:
     phases: dict[str, load.PhaseResult] = {}
     with ExitStack() as stack:
         apps = _servers(opts, prep, stack, phases)
+        floor_server = stack.enter_context(Server(
+            prep.db.url, opts.settings, BENCH_DIR, name="floor", target="benchmarks.floor:app",
+            env={"FLOOR_DSN": dsn}))
         for key, tenants in (("many", fleet.tenant_ids), ("hot", [fleet.hot_tenant_id])):
             phases[f"raw_{key}"] = _with_db_stats(opts, dsn, lambda t=tenants, k=key: (
                 raw.ceiling(f"raw_{k}", dsn, t, clients=c, seconds=s)))
+            asked = floor.requests_for(tenants, opts.status_budget, prep.rng)
+            phases[f"floor_{key}"] = result = load.closed_loop(
+                f"floor_{key}", floor_server.port, floor.PATH, "status", asked, clients=c,
+                seconds=s)
+            floor_sent.add(result.ok, result.sent)
+            if not result.errors:  # then exactly what each client sent was charged
+                floor_charged += floor.charged(
+                    [r for i, n in enumerate(result.sent_per_process) for r in asked[i::c][:n]])
             for app in apps:
                 name, items, port = f"{app.prefix}_{key}", getattr(app, key), app.server.port
                 before = _group_commit(app.server)
@@ -198,20 +209,6 @@ def measure(opts: Options, prep: Prepared) -> dict:
             phases[name.removeprefix("app_")] = load.open_loop(
                 name, app.server.port, VOICE_PATH, "voice", scheduled, clients=c,
                 threads=opts.open_threads, rate=rate)
-        # The Flask floor last, served only now: its load and its writes come after
-        # every phase of the app's, so they change none of the app's figures.
-        floor_server = stack.enter_context(Server(
-            prep.db.url, opts.settings, BENCH_DIR, name="floor", target="benchmarks.floor:app",
-            env={"FLOOR_DSN": dsn}))
-        for key, tenants in (("many", fleet.tenant_ids), ("hot", [fleet.hot_tenant_id])):
-            items = floor.requests_for(tenants, opts.status_budget, prep.rng)
-            phases[f"floor_{key}"] = result = load.closed_loop(
-                f"floor_{key}", floor_server.port, floor.PATH, "status", items, clients=c,
-                seconds=s)
-            floor_sent.add(result.ok, result.sent)
-            if not result.errors:  # then exactly what each client sent was charged
-                floor_charged += floor.charged(
-                    [r for i, n in enumerate(result.sent_per_process) for r in items[i::c][:n]])
         for name, result in phases.items():
             if name.startswith("floor"):
                 continue
