@@ -55,8 +55,9 @@ logger_class = JsonLogger
 # PDF fonts ...): 140-210 ms per collection in a bench worker on the development machine,
 # the four workers often at the same moment, during which they answer nothing, so every
 # request queued behind them waits as long (open-loop voice p99s of 58-100 ms where the
-# median is 4; benchmarks/FINDINGS.md, "Fourth session"). Objects alive when a worker starts live as long as it does:
-# frozen (moved out of the collector's generations), collections walk only what came after.
+# median is 4; benchmarks/FINDINGS.md, "Fourth session"). Objects alive when a worker
+# starts live as long as it does: frozen (moved out of the collector's generations),
+# collections walk only what came after.
 # Frozen in the master before each fork (with --preload the app is loaded there; the
 # children then share those pages instead of copying them when the collector writes to
 # them), and in each worker once it has loaded the app (without --preload, or what it
