@@ -104,6 +104,11 @@ def table(results: dict) -> str:
                      f"{results['auth_p50_ms']:.1f} / {results['auth_p99_ms']:.1f} ms",
                      f"at {before['auth_rate_per_s']:,.0f}/s and "
                      f"{results['auth_rate_per_s']:,.0f}/s", "p50 / p99", ""))
+        lags = [phases.get(name, {}).get("send_lag_p99_ms") for name in ("before_auth_open",
+                                                                          "auth_open")]
+        if None not in lags:
+            rows.append(("  load clients behind their schedule, p99",
+                         *(f"{lag:.1f} ms" for lag in lags), "", "", ""))
     else:
         rows.append(("voice authorizations, max (closed loop)",
                      _rate(results.get("auth_max_per_s")), *blank))

@@ -54,6 +54,14 @@ def test_a_tiny_bench_run_measures_everything_and_finds_the_money_right(tiny):
     assert re.search(r"Flask floor \(bare Flask endpoint, the raw ceiling's SQL\) +[\d,]+/s", table)
     # How late the open loop's own clients were: a stalled machine, told from a slow app
     assert re.search(r"load clients behind their schedule, p99 +[\d.]+ ms", table)
+    # ... and with --compare, for both apps
+    compared = {**written, "before": {
+        "checkout": "/elsewhere", "commit": "abc1234", "auth_rate_per_s": 50.0,
+        "auth_p50_ms": 1.0, "auth_p99_ms": 2.0, "auth_max_per_s": 100.0,
+        **{f"app_{k}_per_s": 10.0 for k in ("many", "hot")}},
+        "phases": {**written["phases"], "before_auth_open": {"send_lag_p99_ms": 12.5}}}
+    assert re.search(r"load clients behind their schedule, p99 +12\.5 ms +[\d.]+ ms",
+                     report.table(compared))
     assert money["voice_authorized"] > 0
     assert money["ledger_verify"] == "clean"
     assert results["gunicorn"]["workers"] == 1
