@@ -10,7 +10,11 @@ CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 
 
 def test_the_master_before_a_fork_and_each_worker_after_its_init_freeze_what_is_loaded():
+    from gunicorn.http import wsgi
+
+    banner = wsgi.Response.default_headers  # the file also patches it (test_leaks.py)
     hooks = runpy.run_path(str(CONF))
+    wsgi.Response.default_headers = banner
     gc.unfreeze()
     try:
         hooks["pre_fork"](None, None)  # the master, the app preloaded
