@@ -26,9 +26,8 @@ from urllib.parse import urlencode
 import psycopg
 from flask import Flask, request
 
-from benchmarks.raw import DEBIT, INSERT_ENTRY, INSERT_EVENT, PAYLOAD
-from benchmarks.seed import CALLEE, Request, call_sid, charge_for, utc_naive
-from benchmarks.server import TWILIO_SID
+from benchmarks import raw
+from benchmarks.seed import CALLEE, Request, call_sid, charge_for, status_params, utc_naive
 
 FLOOR_PROVIDER = "bench-floor"  # inbound_events.provider and ledger reference of its events
 PATH = "/webhooks/twilio/status"  # the app's path: same request line, same routing depth
@@ -48,47 +47,27 @@ def _connection() -> psycopg.Connection:
 
 @app.post(PATH)
 def settle():
-    """Record the event, move the balance, append the entry, commit: the raw ceiling's
-    per-event work. 409 when the tenant's funds are short (never in the bench)."""
+    """The raw ceiling's per-event work (`raw.settle_one`). 409 when the tenant's funds are
+    short (never in the bench)."""
     form = request.form
-    key, tenant = form["CallSid"], int(form["BenchTenant"])
-    amount = charge_for(int(form["CallDuration"]))
     conn = _connection()
-    now = utc_naive(datetime.now(UTC))
     try:
-        cur = conn.cursor()
-        cur.execute(INSERT_EVENT, (FLOOR_PROVIDER, key, PAYLOAD, now), prepare=True)
-        row = cur.execute(DEBIT, {"amount": amount, "tenant": tenant}, prepare=True).fetchone()
-        if row is None:
-            conn.rollback()
-            return "funds short", 409
-        cur.execute(INSERT_ENTRY, (tenant, -amount, row[0], key, FLOOR_PROVIDER,
-                                   f"Call to {CALLEE}, Flask floor", now), prepare=True)
-        conn.commit()
+        balance = raw.settle_one(conn, FLOOR_PROVIDER, form["CallSid"], int(form["BenchTenant"]),
+                                 charge_for(int(form["CallDuration"])),
+                                 f"Call to {CALLEE}, Flask floor", utc_naive(datetime.now(UTC)))
     except psycopg.Error:
         conn.rollback()
         raise
-    return "", 204
+    return ("funds short", 409) if balance is None else ("", 204)
 
 
 def requests_for(tenants: list[int], count: int, rng: random.Random) -> list[Request]:
     """`count` floor requests spread over `tenants` as the raw ceiling spreads its events:
-    a status callback's fields (so Flask parses a form of the same size) plus the tenant.
+    a status callback's form (so Flask parses one of the same size) plus the tenant.
     Unsigned: the floor checks no signature."""
-    requests = []
-    for n in range(count):
-        duration = rng.randint(1, 300)
-        params = {
-            "AccountSid": TWILIO_SID, "ApiVersion": "2010-04-01",
-            "CallSid": call_sid(FLOOR_TAG), "ParentCallSid": call_sid(FLOOR_TAG),
-            "CallStatus": "completed", "CallDuration": str(duration),
-            "Duration": str((duration + 59) // 60), "Direction": "outbound-dial",
-            "From": "+14155550100", "To": CALLEE, "Called": CALLEE,
-            "Caller": "+14155550100", "CallbackSource": "call-progress-events",
-            "SequenceNumber": "0", "Timestamp": "Mon, 02 Mar 2026 17:00:00 +0000",
-            "BenchTenant": str(tenants[(n * 7919) % len(tenants)])}
-        requests.append((urlencode(params).encode(), ""))
-    return requests
+    return [(urlencode({**status_params(call_sid(FLOOR_TAG), rng.randint(1, 300), FLOOR_TAG),
+                        "BenchTenant": str(tenants[(n * 7919) % len(tenants)])}).encode(), "")
+            for n in range(count)]
 
 
 def charged(requests: list[Request]) -> int:

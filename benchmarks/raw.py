@@ -37,12 +37,26 @@ PAYLOAD = json.dumps({"AccountSid": "AC" + "b" * 32, "ApiVersion": "2010-04-01",
                       "CallbackSource": "call-progress-events"})
 
 
+def settle_one(conn: psycopg.Connection, provider: str, key: str, tenant: int, amount: int,
+               memo: str, now: datetime) -> int | None:
+    """One event's work, committed: the new balance, or None (rolled back) when the
+    tenant's funds are short."""
+    cur = conn.cursor()
+    cur.execute(INSERT_EVENT, (provider, key, PAYLOAD, now), prepare=True)
+    row = cur.execute(DEBIT, {"amount": amount, "tenant": tenant}, prepare=True).fetchone()
+    if row is None:
+        conn.rollback()
+        return None
+    cur.execute(INSERT_ENTRY, (tenant, -amount, row[0], key, provider, memo, now), prepare=True)
+    conn.commit()
+    return row[0]
+
+
 def _raw_worker(dsn: str, run_id: str, index: int, tenants: list[int], start_at: float,
                 stop_at: float, seed: int, queue) -> None:
     rng = random.Random(seed)
     latencies, samples, sent, ok, charged = [], [], 0, 0, 0
     with psycopg.connect(dsn) as conn:
-        cur = conn.cursor()
         _sleep_until(start_at)
         while (began := time.monotonic()) < stop_at:
             tenant = tenants[(sent * 7919 + index) % len(tenants)]
@@ -51,16 +65,10 @@ def _raw_worker(dsn: str, run_id: str, index: int, tenants: list[int], start_at:
             now = utc_naive(datetime.now(UTC))
             sent += 1
             try:
-                cur.execute(INSERT_EVENT, (RAW_PROVIDER, key, PAYLOAD, now), prepare=True)
-                row = cur.execute(DEBIT, {"amount": amount, "tenant": tenant},
-                                  prepare=True).fetchone()
-                if row is None:
-                    conn.rollback()
+                if settle_one(conn, RAW_PROVIDER, key, tenant, amount,
+                              f"Call to {CALLEE}, raw ceiling", now) is None:
                     samples.append(f"tenant {tenant}: funds short")
                     continue
-                cur.execute(INSERT_ENTRY, (tenant, -amount, row[0], key, RAW_PROVIDER,
-                                           f"Call to {CALLEE}, raw ceiling", now), prepare=True)
-                conn.commit()
             except psycopg.Error as exc:
                 conn.rollback()
                 samples.append(f"{type(exc).__name__}: {exc}")

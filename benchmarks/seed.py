@@ -187,21 +187,22 @@ def charge_for(duration: int) -> int:
     return charge_micros(RATE_MICROS, billed_seconds(duration, INCREMENT))
 
 
+def status_params(parent_sid: str, duration: int, tag: str = "c3") -> dict[str, str]:
+    """Twilio's status callback of a dialed leg that completed after `duration` seconds."""
+    return {
+        "AccountSid": TWILIO_SID, "ApiVersion": "2010-04-01",
+        "CallSid": call_sid(tag), "ParentCallSid": parent_sid, "CallStatus": "completed",
+        "CallDuration": str(duration), "Duration": str((duration + 59) // 60),
+        "Direction": "outbound-dial", "From": "+14155550100", "To": CALLEE,
+        "Called": CALLEE, "Caller": "+14155550100", "CallbackSource": "call-progress-events",
+        "SequenceNumber": "0", "Timestamp": "Mon, 02 Mar 2026 17:00:00 +0000"}
+
+
 def status_requests(sids: list[str], base_url: str, rng: random.Random) -> list[Request]:
     """Signed status callbacks of each call's dialed leg: completed, 1 to 300 seconds."""
     validator = RequestValidator(TWILIO_TOKEN)
     url = base_url + "/webhooks/twilio/status"
-    requests = []
-    for sid in sids:
-        duration = rng.randint(1, 300)
-        requests.append(_signed(validator, url, {
-            "AccountSid": TWILIO_SID, "ApiVersion": "2010-04-01",
-            "CallSid": call_sid("c3"), "ParentCallSid": sid, "CallStatus": "completed",
-            "CallDuration": str(duration), "Duration": str((duration + 59) // 60),
-            "Direction": "outbound-dial", "From": "+14155550100", "To": CALLEE,
-            "Called": CALLEE, "Caller": "+14155550100", "CallbackSource": "call-progress-events",
-            "SequenceNumber": "0", "Timestamp": "Mon, 02 Mar 2026 17:00:00 +0000"}))
-    return requests
+    return [_signed(validator, url, status_params(sid, rng.randint(1, 300))) for sid in sids]
 
 
 def voice_requests(seats: list[SeatRef], count: int, base_url: str,
